@@ -1,0 +1,61 @@
+// swift-tools-version:6.1
+// runner — declarative, cached fine-tuning of large language models, natively in Swift.
+// Module layering (dependencies point one way) is explained in docs/ARCHITECTURE.md.
+import PackageDescription
+
+/// Numeric modules are written with raw pointers and parallel loops; Swift 5 mode keeps
+/// their strict-concurrency checking as warnings rather than errors (see docs/ARCHITECTURE.md).
+let numericSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v5),
+    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "runner",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "runner", targets: ["runner"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+    ],
+    targets: [
+        // C libraries
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+
+        // Shared foundations: diagnostics, hashing, files.
+        .target(name: "Basics", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+
+        // Compute side (never sees a recipe).
+        .target(name: "Compute", dependencies: ["Basics"], swiftSettings: numericSettings),
+        .target(name: "CPUBackend", dependencies: ["Compute", "CBLAS"], swiftSettings: numericSettings),
+        .target(name: "Formats", dependencies: ["Compute", "Basics"], swiftSettings: numericSettings),
+        .target(name: "Quant", dependencies: ["Compute"], swiftSettings: numericSettings),
+        .target(name: "Tokenizer", dependencies: ["Basics"]),
+        .target(name: "Models", dependencies: ["Compute", "Quant", "Formats", "Tokenizer"], swiftSettings: numericSettings),
+
+        // Recipe side (never imports compute).
+        .target(name: "Recipe", dependencies: ["Basics", "Yams"]),
+        .target(name: "Pipeline", dependencies: ["Recipe", "Basics"]),
+
+        // Where the two sides meet.
+        .target(name: "Stages", dependencies: ["Pipeline", "Recipe", "Models", "CPUBackend", "Formats", "Quant", "Tokenizer", "Compute", "Basics"]),
+        .target(name: "RunnerCLI", dependencies: [
+            "Stages", "Pipeline", "Recipe", "Basics",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "runner", dependencies: ["RunnerCLI"]),
+
+        // Tests
+        .testTarget(name: "BasicsTests", dependencies: ["Basics"]),
+        .testTarget(name: "RecipeTests", dependencies: ["Recipe", "Basics"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Recipe", "Basics"]),
+        .testTarget(name: "ComputeTests", dependencies: ["Compute", "CPUBackend"], swiftSettings: numericSettings),
+        .testTarget(name: "FormatsTests", dependencies: ["Formats", "Quant", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Formats"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "CPUBackend", "Formats", "Tokenizer", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
+        .testTarget(name: "CLITests", dependencies: ["RunnerCLI", "Basics"]),
+    ]
+)

@@ -1,0 +1,53 @@
+// Atomic file writes: write to a temporary sibling, fsync, rename. A crash leaves either the old
+// file or the new one, never a half-written file under the final name.
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public enum AtomicFile {
+    /// Writes `data` to `url` atomically (same-directory temp file, fsync, rename, fsync of the directory).
+    public static func write(_ data: Data, to url: URL) throws {
+        let dir = url.deletingLastPathComponent()
+        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))")
+        let fd = open(tmp.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard fd >= 0 else { throw RunnerError(tmp.path, "cannot create file: \(String(cString: strerror(errno)))") }
+        var ok = false
+        defer {
+            if !ok { unlink(tmp.path) }
+        }
+        try data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    let reason = String(cString: strerror(errno))
+                    close(fd)
+                    throw RunnerError(url.path, "write failed: \(reason)", hint: errno == ENOSPC ? "the disk is full" : nil)
+                }
+                offset += n
+            }
+        }
+        if fsync(fd) != 0 {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw RunnerError(url.path, "fsync failed: \(reason)")
+        }
+        close(fd)
+        guard rename(tmp.path, url.path) == 0 else {
+            throw RunnerError(url.path, "rename failed: \(String(cString: strerror(errno)))")
+        }
+        ok = true
+        syncDirectory(dir)
+    }
+
+    /// fsyncs a directory so a rename inside it survives a power cut.
+    public static func syncDirectory(_ dir: URL) {
+        let fd = open(dir.path, O_RDONLY | O_DIRECTORY)
+        if fd >= 0 {
+            fsync(fd)
+            close(fd)
+        }
+    }
+}

@@ -1,0 +1,1 @@
+// CPUBackend module (see docs/ARCHITECTURE.md).

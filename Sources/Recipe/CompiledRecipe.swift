@@ -1,0 +1,133 @@
+// The contract between the recipe side and the pipeline: a recipe after parsing, `extends`
+// merging, `--set` overrides, defaults and validation. Pipeline consumes only these types; it
+// never sees YAML.
+import Basics
+import Foundation
+
+/// A typed parameter value after validation. Numbers are typed by the stage's schema, so `2e-4`
+/// and `0.0002` are the same `.double`, and a YAML `NO` meant as a string is `.string("NO")`.
+public indirect enum ParamValue: Hashable, Sendable {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case double(Double)
+    case string(String)
+    case list([ParamValue])
+    case map([String: ParamValue])
+
+    /// Canonical JSON: keys sorted by UTF-8 bytes, no whitespace, integers as digits, doubles in
+    /// their shortest round-trip spelling with an exponent or a dot (so `2` the double and `2` the
+    /// int never collide), strings JSON-escaped. Equal values ⇔ equal text; cache keys hash this.
+    public var canonicalJSON: String {
+        var out = ""
+        write(into: &out)
+        return out
+    }
+
+    private func write(into out: inout String) {
+        switch self {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .int(let i): out += String(i)
+        case .double(let d):
+            if d.isNaN || d.isInfinite {
+                out += "\"\(d)\""  // validation rejects these; spelled so hashing stays total
+            } else {
+                let s = "\(d)"  // Swift prints the shortest round-trip form, e.g. 0.0002, 2e-05
+                out += (s.contains(".") || s.contains("e")) ? s : s + ".0"
+            }
+        case .string(let s): ParamValue.writeJSONString(s, into: &out)
+        case .list(let items):
+            out += "["
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += "," }
+                item.write(into: &out)
+            }
+            out += "]"
+        case .map(let entries):
+            out += "{"
+            for (i, key) in entries.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }).enumerated() {
+                if i > 0 { out += "," }
+                ParamValue.writeJSONString(key, into: &out)
+                out += ":"
+                entries[key]!.write(into: &out)
+            }
+            out += "}"
+        }
+    }
+
+    private static func writeJSONString(_ s: String, into out: inout String) {
+        out += "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
+}
+
+/// One stage of a compiled recipe, ready for the pipeline.
+public struct StageInstance: Hashable, Sendable {
+    /// The stage's name: its key under `stages:` (e.g. `base`, `lora`, `train`).
+    public var name: String
+    /// The stage kind's identifier (`load`, `quantize`, … or a test-only kind).
+    public var kind: String
+    /// Every parameter that affects the stage's output, typed, with defaults filled in.
+    /// Excludes input references and output destinations.
+    public var params: [String: ParamValue]
+    /// Input role (e.g. `from`, `model`, `data`, `base`) → name of the upstream stage.
+    public var inputs: [String: String]
+    /// Parameter key path (e.g. `path`, `source.file`) → absolute path of a file or directory whose
+    /// content feeds this stage. The pipeline hashes their bytes into the cache key.
+    public var inputFiles: [String: URL]
+    /// Where the user asked for this stage's artifact to be materialized (e.g. `save.path`);
+    /// absolute. Not part of the cache key: moving an output does not re-run the stage.
+    public var outputPath: URL?
+    /// Where the stage is defined, for messages.
+    public var location: SourceLocation?
+
+    public init(name: String, kind: String, params: [String: ParamValue], inputs: [String: String] = [:],
+                inputFiles: [String: URL] = [:], outputPath: URL? = nil, location: SourceLocation? = nil) {
+        self.name = name
+        self.kind = kind
+        self.params = params
+        self.inputs = inputs
+        self.inputFiles = inputFiles
+        self.outputPath = outputPath
+        self.location = location
+    }
+}
+
+/// A validated recipe: what `runner plan` and `runner apply` execute.
+public struct CompiledRecipe: Hashable, Sendable {
+    public var name: String
+    public var version: Int
+    public var seed: Int64
+    /// The recipe file the user named (the leaf of any `extends` chain), absolute.
+    public var file: URL
+    /// The directory relative paths in the recipe resolve against (the recipe file's directory).
+    public var projectDirectory: URL
+    /// Stages in a topological order (inputs before the stages that use them; ties by name).
+    public var stages: [StageInstance]
+    /// The fully resolved document (extends merged, overrides applied, defaults filled), recorded
+    /// in run records so a run can be reproduced and diffed.
+    public var resolved: ParamValue
+
+    public init(name: String, version: Int, seed: Int64, file: URL, projectDirectory: URL,
+                stages: [StageInstance], resolved: ParamValue) {
+        self.name = name
+        self.version = version
+        self.seed = seed
+        self.file = file
+        self.projectDirectory = projectDirectory
+        self.stages = stages
+        self.resolved = resolved
+    }
+}

@@ -1,0 +1,4 @@
+// Entry point of the `runner` executable; everything lives in RunnerCLI so tests can drive it.
+import RunnerCLI
+
+RunnerCommand.main()

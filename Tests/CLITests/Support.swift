@@ -1,0 +1,1 @@
+// CLITests: test support (see the other files in this folder).

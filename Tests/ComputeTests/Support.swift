@@ -1,0 +1,1 @@
+// ComputeTests: test support (see the other files in this folder).

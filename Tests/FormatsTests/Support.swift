@@ -1,0 +1,1 @@
+// FormatsTests: test support (see the other files in this folder).

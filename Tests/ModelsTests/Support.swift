@@ -1,0 +1,1 @@
+// ModelsTests: test support (see the other files in this folder).

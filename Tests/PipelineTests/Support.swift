@@ -1,0 +1,1 @@
+// PipelineTests: test support (see the other files in this folder).

@@ -1,0 +1,1 @@
+// RecipeTests: test support (see the other files in this folder).

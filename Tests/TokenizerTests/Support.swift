@@ -1,0 +1,1 @@
+// TokenizerTests: test support (see the other files in this folder).
