@@ -34,14 +34,15 @@ let package = Package(
         .target(name: "Formats", dependencies: ["Compute", "Basics"], swiftSettings: numericSettings),
         .target(name: "Quant", dependencies: ["Compute"], swiftSettings: numericSettings),
         .target(name: "Tokenizer", dependencies: ["Basics"]),
-        .target(name: "Models", dependencies: ["Compute", "Quant", "Formats", "Tokenizer"], swiftSettings: numericSettings),
+        .target(name: "ChatTemplate", dependencies: ["Basics"]),
+        .target(name: "Models", dependencies: ["Compute", "Quant", "Formats", "Tokenizer", "ChatTemplate"], swiftSettings: numericSettings),
 
         // Recipe side (never imports compute).
         .target(name: "Recipe", dependencies: ["Basics", "Yams"]),
         .target(name: "Pipeline", dependencies: ["Recipe", "Basics"]),
 
         // Where the two sides meet.
-        .target(name: "Stages", dependencies: ["Pipeline", "Recipe", "Models", "CPUBackend", "Formats", "Quant", "Tokenizer", "Compute", "Basics"]),
+        .target(name: "Stages", dependencies: ["Pipeline", "Recipe", "Models", "CPUBackend", "Formats", "Quant", "Tokenizer", "ChatTemplate", "Compute", "Basics"]),
         .target(name: "RunnerCLI", dependencies: [
             "Stages", "Pipeline", "Recipe", "Basics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -56,6 +57,8 @@ let package = Package(
         .testTarget(name: "FormatsTests", dependencies: ["Formats", "Quant", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Formats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "CPUBackend", "Formats", "Tokenizer", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
+        .testTarget(name: "QuantTests", dependencies: ["Quant", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
+        .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplate"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["RunnerCLI", "Basics"]),
     ]
 )

@@ -1,0 +1,1 @@
+// QuantTests: test support.
