@@ -78,11 +78,13 @@ struct StageChecker {
 
         for role in spec.inputs where role.required && stage.input(role.key) == nil {
             diagnostics.append(Diagnostic(at: entry.keyLocation, keyPath: keyPath,
-                                          "`\(kind)` stage `\(name)` needs `\(role.key)`: \(lowercasedFirst(role.doc))"))
+                                          "`\(kind)` stage `\(name)` is missing `\(role.key)` (the name of a stage)",
+                                          hint: "`\(role.key)`: \(lowercasedFirst(role.doc))"))
         }
         for param in spec.params where param.required && stage.writtenLocations[param.key] == nil {
             diagnostics.append(Diagnostic(at: entry.keyLocation, keyPath: keyPath,
-                                          "`\(kind)` stage `\(name)` needs `\(param.key)` (\(param.type.name)): \(lowercasedFirst(param.doc))"))
+                                          "`\(kind)` stage `\(name)` is missing `\(param.key)` (\(param.type.name))",
+                                          hint: "`\(param.key)`: \(lowercasedFirst(param.doc))"))
         }
         checkRules(spec, stage, keyPath: keyPath)
         return stage
