@@ -70,3 +70,12 @@ import Testing
         #expect(d == "NO")
     }
 }
+
+@Suite struct JSONSyntaxTests {
+    @Test func tabIndentedJSONParses() {
+        let text = "{\n\t\"version\": 1,\n\t\"stages\": {\n\t\t\"a\": {\"kind\": \"load\"}\n\t}\n}\n"
+        let (node, found) = DocumentReader.parse(text, file: "tabs.json")
+        #expect(found.isEmpty)
+        #expect(node?["stages"]?.value["a"]?.keyLocation == SourceLocation(file: "tabs.json", line: 4, column: 3))
+    }
+}

@@ -76,7 +76,8 @@ public enum RecipeLoader {
                 let adapterRoot = compiler.modelRoot(adapter), baseRoot = compiler.modelRoot(base)
                 if adapterRoot != baseRoot {
                     out.append(Diagnostic(at: location(stage.name, "base") ?? stage.location, keyPath: "stages.\(stage.name).base",
-                                          "`\(adapter)` holds an adapter trained on `\(adapterRoot)`, but it would be merged into `\(base)`, which comes from `\(baseRoot)`",
+                                          "`\(adapter)` holds an adapter trained on `\(adapterRoot)`, but it would be merged into `\(base)`"
+                                            + (base == baseRoot ? "" : ", which comes from `\(baseRoot)`"),
                                           hint: "merge an adapter into the model it was trained on: `\(adapterRoot)` or a stage derived from it"))
                 }
             }
