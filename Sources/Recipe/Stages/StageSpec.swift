@@ -49,6 +49,13 @@ public struct ArtifactKind: RawRepresentable, Hashable, Sendable, Comparable, Cu
 
     /// Anything a model can be run from (for `eval`, `generate`, a dataset's tokenizer).
     public static let anyModel: Set<ArtifactKind> = [.model, .quantizedModel, .preparedModel, .adapterModel, .trainedAdapter, .savedAdapter]
+
+    /// "any model", or the kinds' nouns joined with commas, for docs and the schema.
+    public static func describe(_ kinds: Set<ArtifactKind>) -> String {
+        kinds.isSuperset(of: anyModel) && kinds.count == anyModel.count
+            ? "any model (unquantized, quantized, prepared, with adapters, trained or saved)"
+            : kinds.sorted().map(\.noun).joined(separator: ", ")
+    }
 }
 
 /// A parameter's value type. Values are checked against it exactly as written (see docs/RECIPES.md).
