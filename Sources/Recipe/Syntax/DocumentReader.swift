@@ -115,7 +115,7 @@ private struct Converter {
         if depth > limits.maxDepth {
             overBudget = true
             diagnostics.append(Diagnostic(at: here, "nesting is deeper than \(limits.maxDepth) levels",
-                                          hint: "aliases that contain themselves or deep structures are not supported"))
+                                          hint: "recipes nest a few levels deep; flatten this structure"))
             return YNode(.scalar("", quoted: false), at: here)
         }
         switch node {
