@@ -49,11 +49,14 @@ public enum RecipeLoader {
         let order = graph.order()
         diagnostics += graph.diagnostics
 
+        // Compile even when the graph is broken (in document order, checking only the inputs
+        // already compiled), so missing files and the like are reported in the same run.
+        let graphOK = referencesOK && order != nil
+        var compiler = StageCompiler(seed: top.seed, projectDirectory: absolute.deletingLastPathComponent(), fileDirectories: directories)
+        let instances = ((graphOK ? order : nil) ?? checked).map { compiler.compile($0, catalog: catalog) }
+        diagnostics += compiler.diagnostics
         var recipe: CompiledRecipe? = nil
-        if referencesOK, let order {
-            var compiler = StageCompiler(seed: top.seed, projectDirectory: absolute.deletingLastPathComponent(), fileDirectories: directories)
-            let instances = order.map { compiler.compile($0, catalog: catalog) }
-            diagnostics += compiler.diagnostics
+        if graphOK {
             diagnostics += lineageChecks(instances, checked: checked, compiler: compiler)
             if top.stageNames.count == checked.count {
                 recipe = CompiledRecipe(name: top.name, version: top.version, seed: top.seed, file: absolute,
