@@ -53,3 +53,36 @@ struct GGUFDequantizeTests {
         }
     }
 }
+
+/// Quantization parity: the Swift quantizers reproduce the gguf package's blocks byte for byte
+/// from the same f32 input.
+struct GGUFQuantizeTests {
+    @Test func quantizeMatchesGGUFPackageByteForByte() throws {
+        var checked: Set<GGMLType> = []
+        for fixture in try GGUFDequantizeTests.cases() where fixture.source {
+            let type = try #require(GGUFDequantizeTests.type(named: fixture.type))
+            let source = try Fixtures.floats("gguf/quant/\(fixture.type).source")
+            let expected = [UInt8](try Fixtures.data("gguf/quant/\(fixture.type).blocks"))
+            let got = try GGUFQuant.quantize(type, source)
+            let firstDifference = zip(got, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+            #expect(got == expected, "\(type): first differing byte \(firstDifference ?? -1)")
+            checked.insert(type)
+        }
+        #expect(GGUFQuant.quantizableTypes.subtracting([.f32]).isSubset(of: checked))
+    }
+
+    /// Error bounds: half a step for the min/max formats; one full step (3/16, 3/8) for Q5_0/Q4_0,
+    /// whose signed scale clips the extreme of the opposite sign (as in ggml).
+    @Test func quantizeRoundTripsWithinTheFormatsPrecision() throws {
+        var rng = SeededRNG(seed: 42)
+        let values = (0 ..< 4096).map { _ in Float.random(in: -3 ... 3, using: &rng) }
+        for (type, tolerance) in [(GGMLType.f32, Float(0)), (.f16, 2e-3), (.bf16, 2e-2), (.q8_0, 0.02), (.q5_0, 0.19), (.q5_1, 0.1), (.q4_0, 0.38), (.q4_1, 0.25)] {
+            let bytes = try GGUFQuant.quantize(type, values)
+            let back = try bytes.withUnsafeBytes { try GGUFQuant.dequantize(type, from: $0, count: values.count) }
+            let worst = zip(values, back).map { abs($0 - $1) }.max()!
+            #expect(worst <= tolerance, "\(type): worst error \(worst)")
+        }
+        #expect(throws: (any Error).self) { try GGUFQuant.quantize(.q4_K, values) }
+        #expect(throws: (any Error).self) { try GGUFQuant.quantize(.q8_0, Array(values.prefix(33))) }
+    }
+}

@@ -128,3 +128,27 @@ struct GGUFReaderTests {
         }
     }
 }
+
+struct GGUFWholeModelTests {
+    /// Every tensor of the real model dequantizes to finite values; prints the load throughput
+    /// (the number PERFORMANCE notes quote).
+    @Test func everyTensorOfTheRealModelDequantizes() throws {
+        let clock = ContinuousClock()
+        var file: GGUFFile!
+        let openTime = try clock.measure { file = try GGUFFile(contentsOf: try Fixtures.smolLM2()) }
+        var values = 0
+        var buffer = [Float](repeating: 0, count: file.tensors.map(\.elementCount).max()!)
+        var dequantTime = Duration.zero
+        for info in file.tensors {
+            dequantTime += try clock.measure {
+                try buffer.withUnsafeMutableBufferPointer { try file.dequantize(info, into: $0) }
+            }
+            let finite = buffer.prefix(info.elementCount).allSatisfy { $0.isFinite }
+            #expect(finite, "\(info.name)")
+            values += info.elementCount
+        }
+        #expect(values > 130_000_000)
+        let seconds = Double(dequantTime.components.attoseconds) / 1e18 + Double(dequantTime.components.seconds)
+        print("SmolLM2: open+validate \(openTime), dequantize \(values) values in \(dequantTime) (\(Int(Double(values) / seconds / 1e6)) M values/s)")
+    }
+}
