@@ -151,4 +151,44 @@ enum GGUFBlocks {
             }
         }
     }
+
+    /// Q2_K (84 bytes / 256 values): 16 bytes of 4-bit scale|min pairs (one per 16 values), 64
+    /// bytes of 2-bit codes, f16 d, f16 dmin; value = d·scale·q − dmin·min.
+    @inline(__always)
+    static func q2_K(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>) {
+        let scales = src.assumingMemoryBound(to: UInt8.self)
+        let qs = src.advanced(by: 16).assumingMemoryBound(to: UInt8.self)
+        let d = half(src, 80), dmin = half(src, 82)
+        for group in 0 ..< 16 {  // 16 values each: half h, shift s, 16-byte run r
+            let dl = d * Float(scales[group] & 0x0F), ml = dmin * Float(scales[group] >> 4)
+            let h = group / 8, s = (group / 2) % 4, r = group % 2
+            let q = qs + 32 * h + 16 * r
+            let y = dst + 16 * group
+            let shift = UInt8(2 * s)
+            for l in 0 ..< 16 { y[l] = dl * Float((q[l] >> shift) & 3) - ml }
+        }
+    }
+
+    /// Q3_K (110 bytes / 256 values): 32 bytes of high-bit masks, 64 bytes of 2-bit codes, 12
+    /// bytes of packed 6-bit scales (offset 32), f16 d; value = d·(scale − 32)·(q − (high ? 0 : 4)).
+    @inline(__always)
+    static func q3_K(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>) {
+        let hmask = src.assumingMemoryBound(to: UInt8.self)
+        let qs = src.advanced(by: 32).assumingMemoryBound(to: UInt8.self)
+        let packed = src.advanced(by: 96).assumingMemoryBound(to: UInt8.self)
+        let d = half(src, 108)
+        for group in 0 ..< 16 {
+            let low = group < 8 ? packed[group] & 0x0F : packed[group - 8] >> 4
+            let high = (packed[8 + group % 4] >> UInt8(2 * (group / 4))) & 3
+            let dl = d * Float(Int32(low | high << 4) - 32)
+            let first = 16 * group  // value index of the group's first element
+            let b = first / 32  // which 32-value run: selects the shift and the mask bit
+            let h = b / 4, shift = UInt8(2 * (b % 4))
+            for l in 0 ..< 16 {
+                let byte = first % 32 + l
+                let q = Int32((qs[32 * h + byte] >> shift) & 3) - ((hmask[byte] >> UInt8(b)) & 1 == 0 ? 4 : 0)
+                dst[first + l] = dl * Float(q)
+            }
+        }
+    }
 }

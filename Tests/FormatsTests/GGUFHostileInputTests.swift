@@ -133,7 +133,7 @@ struct GGUFHostileInputTests {
     /// lies in the file and dequantizes — or fail with a RunnerError.
     @Test func randomMutationsNeverCrash() throws {
         var rng = SeededRNG(seed: 0x6767_7566)
-        let seeds = [GGUFBuilder.valid().bytes(), [UInt8](try Fixtures.data("gguf/small.gguf"))]
+        let seeds = [GGUFBuilder.valid().bytes(), [UInt8](try Fixtures.data("gguf/small.gguf.bin"))]
         var parsed = 0, rejected = 0
         for iteration in 0 ..< 4000 {
             var bytes = seeds[iteration % seeds.count]

@@ -7,8 +7,8 @@ import Testing
 struct GGUFWriterTests {
     /// Re-encodes the GGUFWriter-made fixture from its parsed contents: identical bytes.
     @Test func rewritesTheGGUFPackageFileByteForByte() throws {
-        let reference = try Fixtures.data("gguf/small.gguf")
-        let file = try GGUFFile(contentsOf: Fixtures.url("gguf/small.gguf"))
+        let reference = try Fixtures.data("gguf/small.gguf.bin")
+        let file = try GGUFFile(contentsOf: Fixtures.url("gguf/small.gguf.bin"))
         var writer = try GGUFWriter(architecture: try #require(file.architecture))
         for (key, value) in file.metadata.entries { try writer.set(key, value) }
         for info in file.tensors {

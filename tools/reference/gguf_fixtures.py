@@ -7,9 +7,9 @@ Writes into Tests/FormatsTests/Fixtures/gguf/:
   quant/<TYPE>.f32      gguf.quants.dequantize of those blocks (little-endian f32)
   quant/<TYPE>.source   the f32 input that was quantized (types the package can quantize)
   quant/index.json      type, value count, whether .source exists
-  small.gguf            a GGUFWriter file: metadata of every value type (nested arrays too),
+  small.gguf.bin        a GGUFWriter file (not .gguf: the repository ignores *.gguf): metadata of every value type (nested arrays too),
                         tensors of several ggml types
-  small.json            what gguf.GGUFReader reads back from small.gguf
+  small.json            what gguf.GGUFReader reads back from small.gguf.bin
   smollm2.json / smollm2-values.f32
                         header facts of models/SmolLM2-135M-Instruct.Q4_1.gguf and the first
                         64 dequantized values of a few tensors (reference for the real model)
@@ -48,6 +48,11 @@ def k_quant_blocks(qtype, n_blocks):
         blocks[:, 2:4] = random_f16_scales(n_blocks, 0.01)
     elif qtype == T.Q6_K:                    # d at bytes 208..209
         blocks[:, 208:210] = random_f16_scales(n_blocks, 0.01)
+    elif qtype == T.Q2_K:                    # d, dmin at bytes 80..83
+        blocks[:, 80:82] = random_f16_scales(n_blocks, 0.01)
+        blocks[:, 82:84] = random_f16_scales(n_blocks, 0.01)
+    elif qtype == T.Q3_K:                    # d at bytes 108..109
+        blocks[:, 108:110] = random_f16_scales(n_blocks, 0.01)
     else:
         raise ValueError(qtype)
     return blocks
@@ -67,7 +72,7 @@ def write_quant_fixtures():
         values.tofile(QUANT / f"{qtype.name}.f32")
         source.astype("<f4").tofile(QUANT / f"{qtype.name}.source")
         index.append({"type": qtype.name, "count": count, "source": True})
-    for qtype in [T.Q4_K, T.Q5_K, T.Q6_K]:
+    for qtype in [T.Q2_K, T.Q3_K, T.Q4_K, T.Q5_K, T.Q6_K]:
         n_blocks = 4
         blocks = k_quant_blocks(qtype, n_blocks)
         values = dequantize(blocks, qtype).astype("<f4").reshape(-1)
@@ -78,7 +83,7 @@ def write_quant_fixtures():
 
 
 def write_small_gguf():
-    path = OUT / "small.gguf"
+    path = OUT / "small.gguf.bin"
     w = gguf.GGUFWriter(str(path), arch="llama")
     V = gguf.GGUFValueType
     w.add_uint8("test.u8", 200)
