@@ -51,7 +51,8 @@ public struct GGUFWriter {
     }
 
     /// Adds a tensor: `dimensions` in GGUF order (ne[0], the fastest, first — i.e. the PyTorch
-    /// shape reversed) and `data` already encoded as `type` (see `GGUFQuant.quantize`).
+    /// shape reversed) and `data` already encoded as `type` (see `GGUFQuant.quantize`). Large
+    /// buffers can be wrapped without copying: `Data(bytesNoCopy:count:deallocator: .none)`.
     public mutating func addTensor(_ name: String, type: GGMLType, dimensions: [Int], data: Data) throws {
         func bad(_ message: String) -> RunnerError { RunnerError(context, "tensor '\(name)': \(message)") }
         guard !name.isEmpty, name.utf8.count < GGUFParser.maxTensorNameBytes else {
@@ -78,8 +79,8 @@ public struct GGUFWriter {
 
     private func padded(_ n: Int) -> Int { (n + alignment - 1) / alignment * alignment }
 
-    /// The complete file.
-    public func encode() -> Data {
+    /// Everything before the tensor data: header, metadata, tensor infos, padding.
+    private func header() -> Data {
         var out = Data()
         func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
         func put(string s: String) {
@@ -125,6 +126,12 @@ public struct GGUFWriter {
             offset += padded(t.data.count)
         }
         out.append(Data(count: padded(out.count) - out.count))
+        return out
+    }
+
+    /// The complete file.
+    public func encode() -> Data {
+        var out = header()
         for t in tensors {
             out.append(t.data)
             out.append(Data(count: padded(t.data.count) - t.data.count))
@@ -132,8 +139,14 @@ public struct GGUFWriter {
         return out
     }
 
-    /// Writes the file atomically to `url`.
+    /// Writes the file to `url`: streamed tensor by tensor (never assembled in memory) and atomic.
     public func write(to url: URL) throws {
-        try AtomicFile.write(encode(), to: url)
+        let out = try AtomicStreamWriter(url)
+        try out.write(header())
+        for t in tensors {
+            try out.write(t.data)
+            try out.writeZeros(padded(t.data.count) - t.data.count)
+        }
+        try out.finish()
     }
 }

@@ -36,12 +36,34 @@ public struct SafetensorsTensor: Sendable {
 }
 
 public enum SafetensorsWriter {
-    /// The complete file contents for `tensors` and `metadata`.
-    ///
-    /// Deterministic: the same input gives the same bytes (metadata keys are sorted). Throws a
-    /// RunnerError (context `fileName`) for duplicate or reserved names and size mismatches.
+    /// The complete file contents for `tensors` and `metadata` (see `write` for the contract).
     public static func encode(_ tensors: [SafetensorsTensor], metadata: [String: String] = [:],
                               fileName: String = "safetensors") throws -> Data {
+        let (header, ordered) = try layout(tensors, metadata: metadata, fileName: fileName)
+        var out = Data(capacity: header.count + ordered.reduce(0) { $0 + $1.data.count })
+        out.append(header)
+        for t in ordered { out.append(t.data) }
+        return out
+    }
+
+    /// Writes `tensors` to `url`: streamed (the file is never assembled in memory; wrap large
+    /// buffers with `Data(bytesNoCopy:count:deallocator: .none)` to avoid copies) and atomic.
+    ///
+    /// Deterministic: the same input gives the same bytes (metadata keys are sorted), identical to
+    /// the reference implementation's. Throws a RunnerError naming the file for duplicate or
+    /// reserved names and data sizes that do not match shape × dtype.
+    public static func write(_ tensors: [SafetensorsTensor], metadata: [String: String] = [:], to url: URL) throws {
+        let (header, ordered) = try layout(tensors, metadata: metadata, fileName: url.path)
+        let out = try AtomicStreamWriter(url)
+        try out.write(header)
+        for t in ordered { try out.write(t.data) }
+        try out.finish()
+    }
+
+    /// The 8-byte length + padded JSON header, and the tensors in file order: dtype rank
+    /// descending, then name — the reference writer's order.
+    static func layout(_ tensors: [SafetensorsTensor], metadata: [String: String],
+                       fileName: String) throws -> (header: Data, ordered: [SafetensorsTensor]) {
         var seen = Set<String>()
         for t in tensors {
             guard t.name != "__metadata__" else { throw RunnerError(fileName, "'__metadata__' cannot be a tensor name") }
@@ -60,7 +82,6 @@ public enum SafetensorsWriter {
         }
         let ordered = tensors.sorted { ($0.dtype.writeRank, $1.name) > ($1.dtype.writeRank, $0.name) }
 
-        var header = "{"
         var fields: [String] = []
         if !metadata.isEmpty {
             let entries = metadata.keys.sorted().map { "\(JSONText.quoted($0)):\(JSONText.quoted(metadata[$0]!))" }
@@ -72,19 +93,12 @@ public enum SafetensorsWriter {
             fields.append("\(JSONText.quoted(t.name)):{\"dtype\":\"\(t.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + t.data.count)]}")
             offset += t.data.count
         }
-        header += fields.joined(separator: ",") + "}"
-        var headerBytes = Array(header.utf8)
-        while headerBytes.count % 8 != 0 { headerBytes.append(0x20) }
+        var json = Array(("{" + fields.joined(separator: ",") + "}").utf8)
+        while json.count % 8 != 0 { json.append(0x20) }  // pad with spaces, as the reference does
 
-        var out = Data(capacity: 8 + headerBytes.count + offset)
-        withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { out.append(contentsOf: $0) }
-        out.append(contentsOf: headerBytes)
-        for t in ordered { out.append(t.data) }
-        return out
-    }
-
-    /// Writes `tensors` to `url` atomically (see `encode`).
-    public static func write(_ tensors: [SafetensorsTensor], metadata: [String: String] = [:], to url: URL) throws {
-        try AtomicFile.write(try encode(tensors, metadata: metadata, fileName: url.path), to: url)
+        var header = Data(capacity: 8 + json.count)
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { header.append(contentsOf: $0) }
+        header.append(contentsOf: json)
+        return (header, ordered)
     }
 }
