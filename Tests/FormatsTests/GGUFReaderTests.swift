@@ -9,9 +9,9 @@ struct GGUFReaderTests {
     /// Compares a parsed value with the JSON the Python reader produced.
     func matches(_ value: GGUFValue, _ json: Any) -> Bool {
         switch value {
-        case let .array(_, items):
+        case let .array(items):
             guard let list = json as? [Any], list.count == items.count else { return false }
-            return zip(items, list).allSatisfy { matches($0, $1) }
+            return zip(items.values, list).allSatisfy { matches($0, $1) }
         case let .string(s): return (json as? String) == s
         case let .bool(b): return (json as? Bool) == b
         case let .float32(f): return (json as? NSNumber).map { Float($0.doubleValue) == f } ?? false
@@ -40,8 +40,8 @@ struct GGUFReaderTests {
             let value = try #require(file.metadata[key], "missing \(key)")
             let types = try #require(field["types"] as? [String])
             #expect(value.type == Self.typeNames[types[0]], "\(key) type")
-            if case let .array(elementType, _) = value {
-                #expect(elementType == Self.typeNames[types[1]], "\(key) element type")
+            if case let .array(items) = value {
+                #expect(items.elementType == Self.typeNames[types[1]], "\(key) element type")
             }
             #expect(matches(value, field["value"]!), "\(key): read \(value), gguf says \(field["value"]!)")
         }

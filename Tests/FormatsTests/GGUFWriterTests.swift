@@ -22,7 +22,7 @@ struct GGUFWriterTests {
         var rng = SeededRNG(seed: 7)
         let values = (0 ..< 64 * 3).map { _ in Float.random(in: -1 ... 1, using: &rng) }
         var writer = try GGUFWriter(architecture: "llama", alignment: 64)
-        try writer.set("tokenizer.ggml.tokens", .array(.string, [.string("<s>"), .string("Ġhi")]))
+        try writer.set("tokenizer.ggml.tokens", .array(.string(["<s>", "Ġhi"])))
         try writer.set("llama.block_count", .uint32(2))
         try writer.set("llama.block_count", .uint32(3))  // replaces in place
         for type in [GGMLType.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1] {
@@ -47,7 +47,7 @@ struct GGUFWriterTests {
 
     @Test func rejectsInvalidTensorsAndValues() throws {
         var writer = try GGUFWriter(architecture: "llama")
-        #expect(throws: (any Error).self) { try writer.set("mixed", .array(.int32, [.int32(1), .uint8(2)])) }
+        #expect(throws: (any Error).self) { try writer.set("", .uint8(1)) }
         #expect(throws: (any Error).self) { try writer.addTensor("x", type: .f32, dimensions: [2], data: Data(count: 4)) }
         #expect(throws: (any Error).self) { try writer.addTensor("x", type: .q8_0, dimensions: [16], data: Data(count: 17)) }
         #expect(throws: (any Error).self) { try writer.addTensor("x", type: .f32, dimensions: [1, 1, 1, 1, 1], data: Data(count: 4)) }

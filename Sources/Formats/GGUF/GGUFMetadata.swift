@@ -37,7 +37,7 @@ public struct GGUFMetadata: Sendable {
     }
 
     private func describe(_ value: GGUFValue) -> String {
-        if case let .array(elementType, items) = value { return "an array of \(items.count) \(elementType)" }
+        if case let .array(items) = value { return "an array of \(items.count) \(items.elementType)" }
         return "a \(value.type)"
     }
 
@@ -68,39 +68,32 @@ public struct GGUFMetadata: Sendable {
         return b
     }
 
+    /// An array of any element type.
+    public func array(_ key: String) throws -> GGUFArray {
+        let value = try require(key)
+        guard let a = value.arrayValue else { throw mismatch(key, "an array", value) }
+        return a
+    }
+
     /// An array of strings (e.g. `tokenizer.ggml.tokens`, `tokenizer.ggml.merges`).
     public func strings(_ key: String) throws -> [String] {
         let value = try require(key)
-        guard case let .array(.string, items) = value else { throw mismatch(key, "an array of strings", value) }
-        return items.map { $0.stringValue! }
+        guard case let .array(.string(items)) = value else { throw mismatch(key, "an array of strings", value) }
+        return items
     }
 
     /// An array of integers of any integer type (e.g. `tokenizer.ggml.token_type`), as Int.
     public func ints(_ key: String) throws -> [Int] {
         let value = try require(key)
-        guard case let .array(elementType, items) = value, elementType != .array, elementType != .string,
-              elementType != .bool, elementType != .float32, elementType != .float64 else {
-            throw mismatch(key, "an array of integers", value)
-        }
-        var out = [Int]()
-        out.reserveCapacity(items.count)
-        for (i, item) in items.enumerated() {
-            guard let v = item.intValue else {
-                throw RunnerError(fileName, "metadata key '\(key)'[\(i)] does not fit in Int")
-            }
-            out.append(v)
-        }
-        return out
+        guard let items = value.arrayValue?.ints else { throw mismatch(key, "an array of integers (fitting in Int)", value) }
+        return items
     }
 
-    /// An array of f32 values (e.g. `tokenizer.ggml.scores`); f64 and integer arrays are converted.
+    /// An array of numbers (e.g. `tokenizer.ggml.scores`) as Float; f64 and integers convert.
     public func floats(_ key: String) throws -> [Float] {
         let value = try require(key)
-        guard case let .array(elementType, items) = value, elementType != .array, elementType != .string,
-              elementType != .bool else {
-            throw mismatch(key, "an array of numbers", value)
-        }
-        return items.map { Float($0.doubleValue!) }
+        guard let items = value.arrayValue?.floats else { throw mismatch(key, "an array of numbers", value) }
+        return items
     }
 
     /// Optional variants: nil when the key is missing, an error when it holds another type.
@@ -111,4 +104,5 @@ public struct GGUFMetadata: Sendable {
     public func stringsIfPresent(_ key: String) throws -> [String]? { contains(key) ? try strings(key) : nil }
     public func intsIfPresent(_ key: String) throws -> [Int]? { contains(key) ? try ints(key) : nil }
     public func floatsIfPresent(_ key: String) throws -> [Float]? { contains(key) ? try floats(key) : nil }
+    public func arrayIfPresent(_ key: String) throws -> GGUFArray? { contains(key) ? try array(key) : nil }
 }

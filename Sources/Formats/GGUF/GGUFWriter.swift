@@ -29,24 +29,13 @@ public struct GGUFWriter {
     }
 
     /// Sets a metadata value; setting an existing key replaces its value in place (as the gguf
-    /// package does). Arrays must hold elements of their declared type only.
+    /// package does).
     public mutating func set(_ key: String, _ value: GGUFValue) throws {
         guard !key.isEmpty else { throw RunnerError(context, "metadata keys cannot be empty") }
-        try Self.checkHomogeneous(value, key: key, context: context)
         if let i = metadata.firstIndex(where: { $0.key == key }) {
             metadata[i].value = value
         } else {
             metadata.append((key, value))
-        }
-    }
-
-    private static func checkHomogeneous(_ value: GGUFValue, key: String, context: String) throws {
-        guard case let .array(elementType, items) = value else { return }
-        for item in items {
-            guard item.type == elementType else {
-                throw RunnerError(context, "metadata '\(key)': array declared as \(elementType) holds a \(item.type)")
-            }
-            try checkHomogeneous(item, key: key, context: context)
         }
     }
 
@@ -101,10 +90,26 @@ public struct GGUFWriter {
             case let .float64(v): put(v.bitPattern)
             case let .bool(v): put(UInt8(v ? 1 : 0))
             case let .string(s): put(string: s)
-            case let .array(elementType, items):
-                put(elementType.rawValue)
-                put(UInt64(items.count))
-                for item in items { put(value: item) }
+            case let .array(items): put(array: items)
+            }
+        }
+        func put(array: GGUFArray) {
+            put(array.elementType.rawValue)
+            put(UInt64(array.count))
+            switch array {
+            case let .uint8(a): a.forEach { put($0) }
+            case let .int8(a): a.forEach { put($0) }
+            case let .uint16(a): a.forEach { put($0) }
+            case let .int16(a): a.forEach { put($0) }
+            case let .uint32(a): a.forEach { put($0) }
+            case let .int32(a): a.forEach { put($0) }
+            case let .uint64(a): a.forEach { put($0) }
+            case let .int64(a): a.forEach { put($0) }
+            case let .float32(a): a.forEach { put($0.bitPattern) }
+            case let .float64(a): a.forEach { put($0.bitPattern) }
+            case let .bool(a): a.forEach { put(UInt8($0 ? 1 : 0)) }
+            case let .string(a): a.forEach { put(string: $0) }
+            case let .array(a): a.forEach { put(array: $0) }
             }
         }
         put(GGUFParser.magic)
