@@ -51,5 +51,4 @@ struct ByteCursor {
         return slice
     }
 
-    mutating func skip(to newOffset: Int) { offset = newOffset }
 }

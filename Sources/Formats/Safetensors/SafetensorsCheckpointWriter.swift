@@ -78,27 +78,3 @@ public enum SafetensorsCheckpointWriter {
         return shards
     }
 }
-
-/// JSON string quoting as Python's json.dumps does by default (ensure_ascii): everything outside
-/// printable ASCII becomes a \uXXXX escape (UTF-16, surrogate pairs above the BMP).
-enum PythonJSON {
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for unit in s.utf16 {
-            switch unit {
-            case 0x22: out += "\\\""
-            case 0x5C: out += "\\\\"
-            case 0x0A: out += "\\n"
-            case 0x0D: out += "\\r"
-            case 0x09: out += "\\t"
-            case 0x08: out += "\\b"
-            case 0x0C: out += "\\f"
-            case 0x20 ... 0x7E: out.unicodeScalars.append(Unicode.Scalar(UInt8(unit)))
-            default:
-                let hex = String(unit, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            }
-        }
-        return out + "\""
-    }
-}
