@@ -52,6 +52,29 @@ struct SafetensorsHostileInputTests {
         expectError(Self.file(header: #"{"__metadata__":{"k":1}}"#, dataBytes: 0), "__metadata__.k must be a string")
     }
 
+    /// The header's JSON is parsed strictly: escapes (incl. surrogate pairs) decode, and
+    /// malformed escapes, numbers and literals are rejected with the byte offset.
+    @Test func headerJSONIsParsedStrictly() throws {
+        let escaped = #"{"caf\u00e9 \ud83d\ude00\t\"q\"\/":{"dtype":"F32","shape":[],"data_offsets":[0,4]}}"#
+        let file = try parse(Self.file(header: escaped, dataBytes: 4))
+        #expect(file.tensors.map(\.name) == ["café 😀\t\"q\"/"])
+        let spaced = "{ \"w\" : { \"dtype\" : \"U8\" , \"shape\" : [ 2 ] , \"data_offsets\" : [ 0 , 2 ] } }\n  "
+        #expect(try parse(Self.file(header: spaced, dataBytes: 2)).tensors.count == 1)
+        for bad in [
+            #"{"w\x":{"dtype":"F32","shape":[],"data_offsets":[0,4]}}"#,        // unknown escape
+            #"{"\ud83d":{"dtype":"F32","shape":[],"data_offsets":[0,4]}}"#,     // unpaired surrogate
+            #"{"w":{"dtype":"F32","shape":[01],"data_offsets":[0,4]}}"#,        // leading zero
+            #"{"w":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}}"#,       // not an integer
+            #"{"w":{"dtype":"F32","shape":[],"data_offsets":[0,4]},}"#,         // trailing comma
+            #"{"w":{"dtype":"F32","shape":[],"data_offsets":[0,4]}} x"#,        // trailing text
+            #"{"w":{"dtype":"F32","shape":tru,"data_offsets":[0,4]}}"#,         // bad literal
+        ] {
+            #expect(throws: RunnerError.self, "\(bad)") { try parse(Self.file(header: bad, dataBytes: 4)) }
+        }
+        let deep = "{\"w\":" + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + "}"
+        expectError(Self.file(header: deep, dataBytes: 0), "nested deeper")
+    }
+
     @Test func rejectsBadTensorEntries() {
         expectError(Self.file(header: #"{"w":{"dtype":"F8_E3M4","shape":[2],"data_offsets":[0,2]}}"#, dataBytes: 2), "tensor 'w'", "unknown dtype 'F8_E3M4'")
         expectError(Self.file(header: #"{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, dataBytes: 8), "tensor 'w'", "needs 12 bytes")
