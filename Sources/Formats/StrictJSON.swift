@@ -51,9 +51,11 @@ struct JSONSyntaxError: Error {
 enum StrictJSON {
     static let maxDepth = 64
 
-    /// Parses one JSON document (surrounding whitespace allowed, nothing else).
-    static func parse(_ bytes: UnsafeRawBufferPointer) throws -> JSONValue {
-        var parser = Parser(bytes: bytes)
+    /// Parses one JSON document (surrounding whitespace allowed, nothing else). Arrays longer than
+    /// `maxArrayLength` are rejected (a header that only holds shapes needs no long arrays, and
+    /// each element costs far more in memory than its two bytes of text).
+    static func parse(_ bytes: UnsafeRawBufferPointer, maxArrayLength: Int = .max) throws -> JSONValue {
+        var parser = Parser(bytes: bytes, maxArrayLength: maxArrayLength)
         parser.skipWhitespace()
         let value = try parser.value(depth: 0)
         parser.skipWhitespace()
@@ -68,6 +70,7 @@ enum StrictJSON {
 
     private struct Parser {
         let bytes: UnsafeRawBufferPointer
+        let maxArrayLength: Int
         var at = 0
 
         func fail(_ message: String) -> JSONSyntaxError { JSONSyntaxError(offset: at, message: message) }
@@ -135,6 +138,7 @@ enum StrictJSON {
             if peek == UInt8(ascii: "]") { at += 1; return .array(items) }
             while true {
                 skipWhitespace()
+                guard items.count < maxArrayLength else { throw fail("array longer than \(maxArrayLength) elements") }
                 items.append(try value(depth: depth + 1))
                 skipWhitespace()
                 switch peek {

@@ -73,6 +73,8 @@ struct SafetensorsHostileInputTests {
         }
         let deep = "{\"w\":" + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + "}"
         expectError(Self.file(header: deep, dataBytes: 0), "nested deeper")
+        let long = #"{"w":{"dtype":"F32","shape":["# + Array(repeating: "1", count: 2000).joined(separator: ",") + #"],"data_offsets":[0,4]}}"#
+        expectError(Self.file(header: long, dataBytes: 4), "array longer than 1024")
     }
 
     @Test func rejectsBadTensorEntries() {

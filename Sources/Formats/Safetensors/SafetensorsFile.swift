@@ -11,6 +11,8 @@ import Foundation
 public final class SafetensorsFile: @unchecked Sendable {
     /// Headers larger than this are rejected (the reference implementation's limit).
     public static let maxHeaderBytes = 100_000_000
+    /// Longest array a header may hold (shapes and offset pairs are short).
+    static let maxHeaderArrayLength = 1024
 
     public let fileName: String
     /// The `__metadata__` string map (empty when absent).
@@ -48,7 +50,7 @@ public final class SafetensorsFile: @unchecked Sendable {
             throw fail("header does not start with '{'", hint: "the file is corrupt or not safetensors")
         }
         let header: JSONValue
-        do { header = try StrictJSON.parse(headerBytes) } catch let error as JSONSyntaxError {
+        do { header = try StrictJSON.parse(headerBytes, maxArrayLength: Self.maxHeaderArrayLength) } catch let error as JSONSyntaxError {
             throw fail("invalid JSON header at byte \(8 + error.offset): \(error.message)")
         }
         guard case let .object(members) = header else { throw fail("header is not a JSON object") }
