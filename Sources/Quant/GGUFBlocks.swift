@@ -191,4 +191,44 @@ enum GGUFBlocks {
             }
         }
     }
+
+    /// The 16 non-linear levels of IQ4_NL / IQ4_XS (ggml's kvalues_iq4nl).
+    static let iq4Levels: [Float] = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113]
+
+    /// IQ4_NL (18 bytes / 32 values): f16 d, 16 bytes of nibbles indexing `iq4Levels`;
+    /// value = d·level[q].
+    @inline(__always)
+    static func iq4_nl(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>) {
+        let d = half(src, 0)
+        let qs = src.advanced(by: 2).assumingMemoryBound(to: UInt8.self)
+        iq4Levels.withUnsafeBufferPointer { levels in
+            for j in 0 ..< 16 {
+                dst[j] = d * levels[Int(qs[j] & 0x0F)]
+                dst[j + 16] = d * levels[Int(qs[j] >> 4)]
+            }
+        }
+    }
+
+    /// IQ4_XS (136 bytes / 256 values): f16 d, u16 of 2-bit scale highs, 4 bytes of 4-bit scale
+    /// lows, 128 bytes of nibbles. Eight sub-blocks of 32; value = d·(scale − 32)·level[q].
+    @inline(__always)
+    static func iq4_xs(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>) {
+        let d = half(src, 0)
+        let scalesHigh = UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2, as: UInt16.self))
+        let scalesLow = src.advanced(by: 4).assumingMemoryBound(to: UInt8.self)
+        let qs = src.advanced(by: 8).assumingMemoryBound(to: UInt8.self)
+        iq4Levels.withUnsafeBufferPointer { levels in
+            for sub in 0 ..< 8 {
+                let low = (scalesLow[sub / 2] >> UInt8(4 * (sub % 2))) & 0x0F
+                let high = UInt8(truncatingIfNeeded: scalesHigh >> UInt16(2 * sub)) & 3
+                let dl = d * Float(Int32(low | high << 4) - 32)
+                let q = qs + 16 * sub
+                let y = dst + 32 * sub
+                for j in 0 ..< 16 {
+                    y[j] = dl * levels[Int(q[j] & 0x0F)]
+                    y[j + 16] = dl * levels[Int(q[j] >> 4)]
+                }
+            }
+        }
+    }
 }

@@ -9,6 +9,7 @@ public enum GGUFQuant {
     /// The types `dequantize` accepts.
     public static let dequantizableTypes: Set<GGMLType> = [
         .f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K,
+        .iq4_nl, .iq4_xs,
     ]
 
     /// Whether `dequantize` supports `type`.
@@ -25,7 +26,7 @@ public enum GGUFQuant {
         let context = "dequantize \(type)"
         guard canDequantize(type) else {
             throw RunnerError(context, "dequantization of \(type) tensors is not supported",
-                              hint: "supported: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K")
+                              hint: "supported: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS")
         }
         guard let byteCount = type.byteCount(forElements: count) else {
             throw RunnerError(context, "\(count) values is not a whole number of \(type.blockSize)-value blocks")
@@ -100,6 +101,8 @@ public enum GGUFQuant {
         case .q4_K: each(GGUFBlocks.q4_K)
         case .q5_K: each(GGUFBlocks.q5_K)
         case .q6_K: each(GGUFBlocks.q6_K)
+        case .iq4_nl: each(GGUFBlocks.iq4_nl)
+        case .iq4_xs: each(GGUFBlocks.iq4_xs)
         default: preconditionFailure("unsupported type \(type) passed the support check")
         }
     }

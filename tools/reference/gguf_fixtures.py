@@ -3,7 +3,7 @@
 
 Writes into Tests/FormatsTests/Fixtures/gguf/:
   quant/<TYPE>.blocks   raw ggml blocks (quantized by gguf.quants.quantize, or random valid
-                        blocks for K-quants, which the package cannot quantize)
+                        blocks for K-quants and IQ4, which the package cannot quantize)
   quant/<TYPE>.f32      gguf.quants.dequantize of those blocks (little-endian f32)
   quant/<TYPE>.source   the f32 input that was quantized (types the package can quantize)
   quant/index.json      type, value count, whether .source exists
@@ -53,6 +53,8 @@ def k_quant_blocks(qtype, n_blocks):
         blocks[:, 82:84] = random_f16_scales(n_blocks, 0.01)
     elif qtype == T.Q3_K:                    # d at bytes 108..109
         blocks[:, 108:110] = random_f16_scales(n_blocks, 0.01)
+    elif qtype in (T.IQ4_NL, T.IQ4_XS):      # d at bytes 0..1
+        blocks[:, 0:2] = random_f16_scales(n_blocks, 0.01)
     else:
         raise ValueError(qtype)
     return blocks
@@ -72,13 +74,14 @@ def write_quant_fixtures():
         values.tofile(QUANT / f"{qtype.name}.f32")
         source.astype("<f4").tofile(QUANT / f"{qtype.name}.source")
         index.append({"type": qtype.name, "count": count, "source": True})
-    for qtype in [T.Q2_K, T.Q3_K, T.Q4_K, T.Q5_K, T.Q6_K]:
-        n_blocks = 4
+    for qtype in [T.Q2_K, T.Q3_K, T.Q4_K, T.Q5_K, T.Q6_K, T.IQ4_NL, T.IQ4_XS]:
+        block_size = gguf.GGML_QUANT_SIZES[qtype][0]
+        n_blocks = 1024 // block_size
         blocks = k_quant_blocks(qtype, n_blocks)
         values = dequantize(blocks, qtype).astype("<f4").reshape(-1)
         blocks.tofile(QUANT / f"{qtype.name}.blocks")
         values.tofile(QUANT / f"{qtype.name}.f32")
-        index.append({"type": qtype.name, "count": n_blocks * 256, "source": False})
+        index.append({"type": qtype.name, "count": n_blocks * block_size, "source": False})
     (QUANT / "index.json").write_text(json.dumps(index, indent=1) + "\n")
 
 
