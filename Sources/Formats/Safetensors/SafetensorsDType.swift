@@ -22,7 +22,8 @@ public enum SafetensorsDType: String, Sendable, Hashable, CaseIterable {
     /// Rank in the reference writer's sort order (tensors are laid out largest rank first).
     var writeRank: Int { Self.allCases.firstIndex(of: self)! }
 
-    /// Whether `SafetensorsFile.floats` can convert it (F64, F32, F16, BF16).
+    /// Whether `SafetensorsFile.floats` converts it to f32 (F64, F32, F16, BF16; not F8, which is
+    /// readable only as raw bytes).
     public var isFloatingPoint: Bool { self == .f64 || self == .f32 || self == .f16 || self == .bf16 }
 
     /// The Compute dtype with the same storage, if any.

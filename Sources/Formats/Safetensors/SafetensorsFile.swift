@@ -157,11 +157,12 @@ public final class SafetensorsFile: @unchecked Sendable {
         UnsafeRawBufferPointer(rebasing: storage.bytes[info.fileOffset ..< info.fileOffset + info.byteCount])
     }
 
-    /// A floating-point tensor (F64, F32, F16, BF16) converted to f32, row-major in `info.shape`.
-    /// Throws a RunnerError naming the file and tensor for other dtypes.
+    /// An F64, F32, F16 or BF16 tensor converted to f32, row-major in `info.shape`. Throws a
+    /// RunnerError naming the file and tensor for other dtypes (integers, bool, F8).
     public func floats(of info: SafetensorsTensorInfo) throws -> [Float] {
         guard info.dtype.isFloatingPoint else {
-            throw RunnerError(fileName, "tensor '\(info.name)' is \(info.dtype.rawValue), not a floating-point tensor")
+            throw RunnerError(fileName, "tensor '\(info.name)' is \(info.dtype.rawValue); only F64, F32, F16 and BF16 tensors convert to f32",
+                              hint: "read its raw bytes with bytes(of:)")
         }
         return SafetensorsConversion.floats(bytes(of: info), dtype: info.dtype)
     }
