@@ -35,6 +35,20 @@ struct GGUFHostileInputTests {
         #expect(try parse(v2.bytes()).version == 2)
     }
 
+    @Test func missingFilesAndDirectoriesAreNamedInErrors() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let missing = dir.appendingPathComponent("nope.gguf")
+        #expect(throws: RunnerError(missing.path, "cannot open file: No such file or directory", hint: "check the path")) {
+            try GGUFFile(contentsOf: missing)
+        }
+        #expect(throws: RunnerError(dir.path, "not a regular file")) { try SafetensorsFile(contentsOf: dir) }
+        let empty = dir.appendingPathComponent("empty.safetensors")
+        FileManager.default.createFile(atPath: empty.path, contents: Data())
+        #expect(throws: RunnerError.self) { try SafetensorsFile(contentsOf: empty) }
+        #expect(throws: RunnerError.self) { try GGUFFile(contentsOf: empty) }
+    }
+
     @Test func rejectsBadMagicVersionAndEndianness() {
         var b = GGUFBuilder.valid()
         b.magic = Array("GGML".utf8)

@@ -114,6 +114,11 @@ struct GGUFReaderTests {
             #expect(info.fileOffset == want["offset"] as? Int)
         }
         #expect(Set(file.tensors.map(\.type)) == [.f32, .q4_1, .q8_0])
+        // Views are zero-copy: all point into one mapping, at their file offsets.
+        let first = file.tensors[0], last = file.tensors[file.tensors.count - 1]
+        let distance = file.bytes(of: first).baseAddress!.distance(to: file.bytes(of: last).baseAddress!)
+        #expect(distance == last.fileOffset - first.fileOffset)
+        #expect(file.bytes(of: first).baseAddress == file.bytes(of: first).baseAddress)
 
         let expected = try Fixtures.floats("gguf/smollm2-values.f32")
         let spots = try #require(facts["spot_checks"] as? [[String: Any]])
