@@ -1,0 +1,37 @@
+// What the CLI is given by its executable: the stage implementations it can run and the recipe
+// front end (parsing, validation, schema). `runner` passes the shipped ones; the test kit adds
+// test-only stage kinds.
+import Foundation
+import Pipeline
+
+public struct RunnerEnvironment: Sendable {
+    public var registry: StageRegistry
+    public var recipes: any RecipeFrontEnd
+    /// Process environment variables (RUNNER_CACHE).
+    public var variables: [String: String]
+
+    public init(registry: StageRegistry, recipes: any RecipeFrontEnd,
+                variables: [String: String] = ProcessInfo.processInfo.environment) {
+        self.registry = registry
+        self.recipes = recipes
+        self.variables = variables
+    }
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var stored: RunnerEnvironment?
+
+    /// The environment of the command being run (set by `RunnerCommand.run`).
+    static var current: RunnerEnvironment {
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            guard let stored else { preconditionFailure("RunnerCommand.run(_:environment:) sets the environment first") }
+            return stored
+        }
+        set {
+            lock.lock()
+            stored = newValue
+            lock.unlock()
+        }
+    }
+}

@@ -1,0 +1,11 @@
+// `runner schema`: prints the JSON Schema of recipes (for editors and CI checks).
+import ArgumentParser
+
+struct SchemaCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "schema", abstract: "Print the JSON Schema of recipes.")
+
+    func run() throws {
+        Console.out(try RunnerEnvironment.current.recipes.schema())
+    }
+}
