@@ -1,0 +1,191 @@
+// Reads a recipe file (YAML or JSON — one parser, since JSON is YAML flow syntax) into a located
+// `YNode` tree, defensively: bounded file size, nesting depth and alias expansion, duplicate keys
+// reported with both locations, `<<` merge keys applied.
+import Basics
+import Foundation
+import Yams
+
+public enum DocumentReader {
+    /// Limits that keep a hostile or broken file from costing more than its size justifies.
+    public struct Limits: Sendable {
+        /// Largest recipe file accepted, in bytes.
+        public var maxFileBytes = 1 << 20
+        /// Deepest nesting of maps and lists.
+        public var maxDepth = 64
+        /// Most nodes after alias expansion (a "billion laughs" file hits this quickly).
+        public var maxNodes = 100_000
+        public init() {}
+    }
+
+    /// Reads and parses `url`. `displayPath` is how messages name the file.
+    public static func read(file url: URL, displayPath: String, limits: Limits = Limits()) -> (YNode?, [Diagnostic]) {
+        let start = SourceLocation(file: displayPath, line: 1, column: 1)
+        let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
+        guard let attributes, (attributes[.type] as? FileAttributeType) != .typeDirectory else {
+            return (nil, [Diagnostic(at: nil, "cannot read recipe `\(displayPath)`: no such file",
+                                     hint: "check the path; relative paths resolve against the current directory")])
+        }
+        let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+        guard size <= limits.maxFileBytes else {
+            return (nil, [Diagnostic(at: start, "recipe file is \(size) bytes; the limit is \(limits.maxFileBytes) bytes",
+                                     hint: "recipes are small configuration files; move data into dataset files")])
+        }
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            return (nil, [Diagnostic(at: start, "cannot read recipe file (permission denied or I/O error)")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            return (nil, [Diagnostic(at: start, "recipe file is not valid UTF-8 text")])
+        }
+        return parse(text, file: displayPath, limits: limits)
+    }
+
+    /// Parses YAML/JSON text. `columnOffset` shifts reported columns (used for `--set` values).
+    public static func parse(_ text: String, file: String, columnOffset: Int = 0,
+                             limits: Limits = Limits()) -> (YNode?, [Diagnostic]) {
+        let start = SourceLocation(file: file, line: 1, column: 1 + columnOffset)
+        if let (line, depth) = NestingScan.firstLineDeeperThan(limits.maxDepth, in: text) {
+            return (nil, [Diagnostic(at: SourceLocation(file: file, line: line, column: 1),
+                                     "nesting is deeper than \(limits.maxDepth) levels (reached \(depth))",
+                                     hint: "recipes nest a few levels deep; flatten this structure")])
+        }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            return (nil, [syntaxDiagnostic(error, file: file, columnOffset: columnOffset)])
+        } catch {
+            return (nil, [Diagnostic(at: start, "cannot parse: \(error)")])
+        }
+        guard let root else {
+            return (nil, [Diagnostic(at: start, "the document is empty")])
+        }
+        var converter = Converter(file: file, columnOffset: columnOffset, limits: limits)
+        let node = converter.convert(root, depth: 0)
+        return (converter.overBudget ? nil : node, converter.diagnostics)
+    }
+
+    private static func syntaxDiagnostic(_ error: YamlError, file: String, columnOffset: Int) -> Diagnostic {
+        func location(_ mark: Mark) -> SourceLocation {
+            SourceLocation(file: file, line: mark.line, column: mark.column + columnOffset)
+        }
+        func while_(_ context: YamlError.Context?) -> String? {
+            context.map { "while \($0.text) at line \($0.mark.line), column \($0.mark.column + columnOffset)" }
+        }
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            return Diagnostic(at: location(mark), "syntax error: \(problem)", hint: while_(context))
+        case .reader(let problem, _, _, _):
+            return Diagnostic(at: SourceLocation(file: file, line: 1, column: 1), "cannot decode the text: \(problem)")
+        default:
+            return Diagnostic(at: SourceLocation(file: file, line: 1, column: 1), "cannot parse: \(error)")
+        }
+    }
+}
+
+/// Turns Yams nodes into `YNode`s, counting every node visited (aliases included) against a budget.
+private struct Converter {
+    let file: String
+    let columnOffset: Int
+    let limits: DocumentReader.Limits
+    var diagnostics: [Diagnostic] = []
+    var visited = 0
+    var overBudget = false
+
+    init(file: String, columnOffset: Int, limits: DocumentReader.Limits) {
+        self.file = file
+        self.columnOffset = columnOffset
+        self.limits = limits
+    }
+
+    func location(_ mark: Mark?) -> SourceLocation? {
+        mark.map { SourceLocation(file: file, line: $0.line, column: $0.column + columnOffset) }
+    }
+
+    mutating func convert(_ node: Node, depth: Int) -> YNode {
+        let here = location(node.mark)
+        visited += 1
+        if overBudget { return YNode(.scalar("", quoted: false), at: here) }
+        if visited > limits.maxNodes {
+            overBudget = true
+            diagnostics.append(Diagnostic(at: here, "the document expands to more than \(limits.maxNodes) values",
+                                          hint: "aliases (*name) that repeat other aliases grow exponentially (\"billion laughs\"); write the values out or use fewer aliases"))
+            return YNode(.scalar("", quoted: false), at: here)
+        }
+        if depth > limits.maxDepth {
+            overBudget = true
+            diagnostics.append(Diagnostic(at: here, "nesting is deeper than \(limits.maxDepth) levels",
+                                          hint: "aliases that contain themselves or deep structures are not supported"))
+            return YNode(.scalar("", quoted: false), at: here)
+        }
+        switch node {
+        case .scalar(let scalar):
+            let quoted = scalar.style != .plain || scalar.tag.description == Tag.Name.str.rawValue
+            return YNode(.scalar(scalar.string, quoted: quoted), at: here)
+        case .sequence(let sequence):
+            var items: [YNode] = []
+            for item in sequence {
+                items.append(convert(item, depth: depth + 1))
+                if overBudget { break }
+            }
+            return YNode(.list(items), at: here)
+        case .mapping(let mapping):
+            return YNode(.map(convertMapping(mapping, depth: depth)), at: here)
+        }
+    }
+
+    /// Converts a mapping, reporting duplicate and non-string keys, and applying `<<` merge keys
+    /// (explicit keys win over merged ones, earlier merged maps over later ones).
+    mutating func convertMapping(_ mapping: Node.Mapping, depth: Int) -> [YEntry] {
+        var entries: [YEntry] = []
+        var firstLine: [String: SourceLocation?] = [:]
+        var merged: [YEntry] = []
+        for (keyNode, valueNode) in mapping {
+            if overBudget { break }
+            let keyLocation = location(keyNode.mark)
+            guard case .scalar(let keyScalar) = keyNode else {
+                diagnostics.append(Diagnostic(at: keyLocation, "a key must be a plain string, not a list or map"))
+                continue
+            }
+            let key = keyScalar.string
+            if key == "<<" && keyScalar.style == .plain {
+                merged += mergeSources(valueNode, depth: depth)
+                continue
+            }
+            if let first = firstLine[key] {
+                let where_ = first.map { "line \($0.line)" } ?? "earlier"
+                diagnostics.append(Diagnostic(at: keyLocation, "duplicate key `\(key)` (first defined at \(where_))",
+                                              hint: "remove one of the two; only one value can apply"))
+                continue
+            }
+            firstLine[key] = keyLocation
+            entries.append(YEntry(key: key, keyLocation: keyLocation, value: convert(valueNode, depth: depth + 1)))
+        }
+        for entry in merged where firstLine[entry.key] == nil {
+            firstLine[entry.key] = entry.keyLocation
+            entries.append(entry)
+        }
+        return entries
+    }
+
+    /// The entries a `<<:` value contributes: one map, or a list of maps.
+    mutating func mergeSources(_ node: Node, depth: Int) -> [YEntry] {
+        let converted = convert(node, depth: depth + 1)
+        switch converted.value {
+        case .map(let entries): return entries
+        case .list(let items):
+            var out: [YEntry] = []
+            for item in items {
+                guard let entries = item.entries else {
+                    diagnostics.append(Diagnostic(at: item.location, "a `<<` merge list must contain only maps"))
+                    continue
+                }
+                out += entries.filter { e in !out.contains { $0.key == e.key } }
+            }
+            return out
+        case .scalar:
+            diagnostics.append(Diagnostic(at: converted.location, "`<<` (merge key) needs a map or a list of maps, got \(converted.describedKind)"))
+            return []
+        }
+    }
+}
