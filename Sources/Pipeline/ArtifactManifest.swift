@@ -41,6 +41,26 @@ public struct ArtifactManifest: Codable, Hashable, Sendable {
     public var metrics: [String: Double]
 
     public var totalSize: Int64 { files.reduce(0) { $0 + $1.size } }
+
+    public init(format: Int = ArtifactManifest.currentFormat, key: String, keyScheme: Int = CacheKey.scheme, stageName: String,
+                kind: String, implementationVersion: Int, params: String, inputKeys: [String: String], inputFiles: [String: String],
+                files: [File], primaryFile: String?, toolVersion: String, createdAt: String, seconds: Double, metrics: [String: Double]) {
+        self.format = format
+        self.key = key
+        self.keyScheme = keyScheme
+        self.stageName = stageName
+        self.kind = kind
+        self.implementationVersion = implementationVersion
+        self.params = params
+        self.inputKeys = inputKeys
+        self.inputFiles = inputFiles
+        self.files = files
+        self.primaryFile = primaryFile
+        self.toolVersion = toolVersion
+        self.createdAt = createdAt
+        self.seconds = seconds
+        self.metrics = metrics
+    }
 }
 
 /// Shared JSON coding for everything Pipeline writes: sorted keys and pretty output for humans and diffs.

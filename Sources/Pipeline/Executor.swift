@@ -227,7 +227,6 @@ public final class Executor: @unchecked Sendable {
 
     /// One line for users: RunnerError and DiagnosticError render themselves.
     static func describe(_ error: any Error) -> String {
-        if let e = error as? CustomStringConvertible { return e.description }
-        return "\(error)"
+        String(describing: error)
     }
 }

@@ -73,7 +73,7 @@ public final class RunLog: ExecutionObserver, @unchecked Sendable {
     private let start = Date()
 
     public init(url: URL) {
-        FileManager.default.createFile(atPath: url.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         handle = try? FileHandle(forWritingTo: url)
     }
 

@@ -23,8 +23,6 @@ enum Console {
         FileHandle.standardOutput.write(try PipelineJSON.encode(value))
     }
 
-    static func flush() { fflush(stdout) }
-
     static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
 }
 
@@ -45,7 +43,7 @@ enum Format {
     static func parseSize(_ text: String) -> Int64? {
         let t = text.trimmingCharacters(in: .whitespaces).uppercased()
         let suffixes: [(String, Double)] = [
-            ("TIB", 1 << 40), ("GIB", 1 << 30), ("MIB", 1 << 20), ("KIB", 1 << 10),
+            ("TIB", 1_099_511_627_776), ("GIB", 1_073_741_824), ("MIB", 1_048_576), ("KIB", 1024),
             ("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3),
             ("T", 1e12), ("G", 1e9), ("M", 1e6), ("K", 1e3), ("B", 1),
         ]

@@ -14,7 +14,7 @@ struct RecipeOptions: ParsableArguments {
     var fileURL: URL { URL(fileURLWithPath: file).standardizedFileURL }
 
     func compile() throws -> CompiledRecipe {
-        try RunnerEnvironment.current.recipes.compile(file: fileURL, overrides: overrides)
+        try RecipeLoader.compile(file: fileURL, overrides: overrides, catalog: RunnerEnvironment.current.catalog, displayPath: file)
     }
 }
 

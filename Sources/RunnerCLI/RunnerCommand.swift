@@ -13,7 +13,7 @@ public struct RunnerCommand: ParsableCommand {
         Exit codes: 0 ok, 1 invalid recipe or input, 2 usage error, 3 a stage failed, 130 interrupted.
         """,
         version: "0.1.0",
-        subcommands: [ValidateCommand.self, SchemaCommand.self, PlanCommand.self, ApplyCommand.self,
+        subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self,
                       CacheCommand.self, RunsCommand.self]
     )
 
@@ -51,7 +51,6 @@ public struct RunnerCommand: ParsableCommand {
     /// Entry point for executables: runs the process arguments and exits with the result.
     public static func main(environment: RunnerEnvironment) -> Never {
         let code = run(Array(CommandLine.arguments.dropFirst()), environment: environment)
-        Console.flush()
-        exit(code)
+        Foundation.exit(code)  // FileHandle writes are unbuffered: nothing left to flush
     }
 }

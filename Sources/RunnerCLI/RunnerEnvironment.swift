@@ -1,19 +1,20 @@
-// What the CLI is given by its executable: the stage implementations it can run and the recipe
-// front end (parsing, validation, schema). `runner` passes the shipped ones; the test kit adds
-// test-only stage kinds.
+// What the CLI is given by its executable: the stage implementations it can run and the stage
+// kinds recipes may use. `runner` passes the shipped ones; the test kit adds test-only kinds.
 import Foundation
 import Pipeline
+import Recipe
 
 public struct RunnerEnvironment: Sendable {
     public var registry: StageRegistry
-    public var recipes: any RecipeFrontEnd
+    /// The stage kinds recipes may use (validation, compilation, schema).
+    public var catalog: StageCatalog
     /// Process environment variables (RUNNER_CACHE).
     public var variables: [String: String]
 
-    public init(registry: StageRegistry, recipes: any RecipeFrontEnd,
+    public init(registry: StageRegistry, catalog: StageCatalog = .builtin,
                 variables: [String: String] = ProcessInfo.processInfo.environment) {
         self.registry = registry
-        self.recipes = recipes
+        self.catalog = catalog
         self.variables = variables
     }
 

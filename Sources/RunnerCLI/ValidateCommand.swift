@@ -3,6 +3,7 @@
 import ArgumentParser
 import Basics
 import Foundation
+import Recipe
 
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,10 +23,11 @@ struct ValidateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let frontEnd = RunnerEnvironment.current.recipes
+        let catalog = RunnerEnvironment.current.catalog
         var all: [Diagnostic] = []
         for file in files {
-            let diagnostics = frontEnd.diagnostics(file: URL(fileURLWithPath: file).standardizedFileURL, overrides: overrides)
+            let diagnostics = RecipeLoader.validate(file: URL(fileURLWithPath: file).standardizedFileURL, overrides: overrides,
+                                                    catalog: catalog, displayPath: file)
             all += diagnostics
             if !json {
                 if diagnostics.isEmpty { Console.out("\(file): ok") }

@@ -15,7 +15,7 @@ import Testing
     let first = try Executor(store: s.store, registry: TestStages.registry(trace: s.trace), observer: events).apply(spineRecipe(in: s))
     #expect(first.status == .succeeded)
     #expect(first.stages.map(\.outcome) == [.miss, .miss, .miss])
-    #expect(s.read("out/c.txt") == "hellob 0\nb 1\nb 2\n!")
+    #expect(s.read("out/c.txt") == "b 0\nb 1\nb 2\n!")
     #expect(s.read("out/unrelated.txt") == "keep me")
     #expect(first.stages[1].metrics == ["steps": 3])
     // Progress was reported: start at 0 and finish at 3 of 3.

@@ -51,7 +51,7 @@ extension EchoStage {
         var files: [String: ParamValue] = [:]
         for (keyPath, url) in context.stage.inputFiles {
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
             files[keyPath] = .string(isDirectory.boolValue ? "directory" : try Digest.sha256Hex(fileAt: url))
         }
         let description = ParamValue.map([

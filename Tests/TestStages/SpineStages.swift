@@ -20,7 +20,7 @@ public struct ConcatStage: StageImplementation {
         for role in context.inputs.keys.sorted() {
             text += try String(contentsOf: context.inputs[role]!.file("out.txt"), encoding: .utf8)
         }
-        if case .string(let extra)? = context.stage.params["text"] { text += extra }
+        if let extra = context.param("text"), case .string(let s) = extra { text += s }
         if let url = context.stage.inputFiles["file"] { text += try String(contentsOf: url, encoding: .utf8) }
         try Data(text.utf8).write(to: context.outputDirectory.appendingPathComponent("out.txt"))
         return StageResult(metrics: ["chars": Double(text.count)], primaryFile: "out.txt")
@@ -38,11 +38,9 @@ public struct SlowStage: StageImplementation {
 
     public func run(_ context: StageContext) throws -> StageResult {
         trace.record(context)
-        let steps = Int(context.stage.params["steps"].flatMap { if case .int(let i) = $0 { i } else { nil } } ?? 10)
-        let stepMs = Int(context.stage.params["step_ms"].flatMap { if case .int(let i) = $0 { i } else { nil } } ?? 10)
-        let text = context.stage.params["text"].flatMap { if case .string(let s) = $0 { s } else { nil } } ?? "step"
+        let steps = try context.int("steps"), stepMs = try context.int("step_ms"), text = try context.string("text")
         let url = context.outputDirectory.appendingPathComponent("out.txt")
-        FileManager.default.createFile(atPath: url.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         let handle = try FileHandle(forWritingTo: url)
         defer { try? handle.close() }
         context.progress.start(total: steps, unit: "steps")
@@ -66,7 +64,7 @@ public struct FailStage: StageImplementation {
 
     public func run(_ context: StageContext) throws -> StageResult {
         try Data("partial".utf8).write(to: context.outputDirectory.appendingPathComponent("partial.txt"))
-        let message = context.stage.params["message"].flatMap { if case .string(let s) = $0 { s } else { nil } } ?? "failed on purpose"
+        let message = try context.string("message")
         throw PlannedFailure(description: message)
     }
 }
@@ -84,7 +82,7 @@ public struct ManyFilesStage: StageImplementation {
     public init() {}
 
     public func run(_ context: StageContext) throws -> StageResult {
-        let count = Int(context.stage.params["count"].flatMap { if case .int(let i) = $0 { i } else { nil } } ?? 100)
+        let count = try context.int("count")
         context.progress.start(total: count, unit: "files")
         for i in 0 ..< count {
             let dir = context.outputDirectory.appendingPathComponent("d\(i % 7)")
