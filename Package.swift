@@ -62,6 +62,6 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "CPUBackend", "Formats", "Tokenizer", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
         .testTarget(name: "QuantTests", dependencies: ["Quant", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
         .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplate"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "CLITests", dependencies: ["RunnerCLI", "Pipeline", "Recipe", "Basics", "PipelineTestStages", "runner-testkit"]),
+        .testTarget(name: "CLITests", dependencies: ["RunnerCLI", "Pipeline", "Recipe", "Basics", "PipelineTestStages", "runner-testkit", "runner"]),
     ]
 )

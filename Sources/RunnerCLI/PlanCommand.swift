@@ -29,7 +29,7 @@ struct PlanCommand: ParsableCommand {
             var line = "  " + Format.pad(stage.action.rawValue, 7) + Format.pad(stage.name, nameWidth + 2) + Format.pad(stage.kind, kindWidth + 2)
             line += stage.reasons.joined(separator: "; ")
             if stage.action == .run && stage.implementationVersion == nil { line += " [no implementation in this build]" }
-            Console.out(line)
+            Console.out(line.replacingOccurrences(of: " +$", with: "", options: .regularExpression))
         }
         let counts = Dictionary(grouping: plan.stages, by: \.action).mapValues(\.count)
         Console.out("\(counts[.run] ?? 0) to run, \(counts[.cached] ?? 0) cached" + ((counts[.skip] ?? 0) > 0 ? ", \(counts[.skip]!) skipped" : ""))

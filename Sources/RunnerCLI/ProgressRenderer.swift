@@ -63,6 +63,7 @@ final class ProgressRenderer: ExecutionObserver, @unchecked Sendable {
         if completed == 0 { progressStart[name] = now }
         let started = progressStart[name] ?? now
         let finished = total.map { completed >= $0 } ?? false
+        if !interactive && completed == 0 { return }  // plain mode: "0%" lines say nothing
         let interval = interactive ? 0.1 : plainInterval
         guard finished || now.timeIntervalSince(lastDraw) >= interval else { return }
         lastDraw = now

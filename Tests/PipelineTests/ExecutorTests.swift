@@ -94,6 +94,7 @@ import Testing
 
 @Test func manyFilesArePublishedAndVerified() throws {
     let s = Scratch(); defer { s.cleanup() }
+    s.write("out/files/mine.txt", "a user's file inside the output directory")
     let stage = StageInstance(name: "files", kind: "many_files", params: ["count": .int(300)], outputPath: s.url("out/files"))
     let recipe = CompiledRecipe(name: "many", version: 1, seed: 0, file: s.url("r.yaml"), projectDirectory: s.root, stages: [stage], resolved: .null)
     let record = try Executor(store: s.store, registry: TestStages.registry()).apply(recipe)
@@ -101,6 +102,7 @@ import Testing
     let artifact = try #require(s.store.lookup(record.stages[0].key))
     #expect(artifact.manifest.files.count == 300)
     #expect(s.read("out/files/d3/f10.txt") == "file 10 of 300\n")
+    #expect(s.read("out/files/mine.txt") == "a user's file inside the output directory")
     #expect(s.store.verify(dryRun: true).problems.isEmpty)
 }
 
