@@ -78,11 +78,13 @@ struct StageChecker {
 
         for role in spec.inputs where role.required && stage.input(role.key) == nil {
             diagnostics.append(Diagnostic(at: entry.keyLocation, keyPath: keyPath,
-                                          "`\(kind)` stage `\(name)` needs `\(role.key)`: \(lowercasedFirst(role.doc))"))
+                                          "`\(kind)` stage `\(name)` is missing required input `\(role.key)`",
+                                          hint: "add `\(role.key):` naming \(sentence(role.doc))"))
         }
         for param in spec.params where param.required && stage.writtenLocations[param.key] == nil {
             diagnostics.append(Diagnostic(at: entry.keyLocation, keyPath: keyPath,
-                                          "`\(kind)` stage `\(name)` needs `\(param.key)` (\(param.type.name)): \(lowercasedFirst(param.doc))"))
+                                          "`\(kind)` stage `\(name)` is missing required key `\(param.key)` (\(param.type.name))",
+                                          hint: "add `\(param.key):` — \(sentence(param.doc))"))
         }
         checkRules(spec, stage, keyPath: keyPath)
         return stage
@@ -121,7 +123,7 @@ struct StageChecker {
                 if text(param) == value, stage.writtenLocations[required] == nil {
                     diagnostics.append(Diagnostic(at: stage.writtenLocations[param] ?? stage.location, keyPath: "\(keyPath).\(required)",
                                                   "`\(param): \(value)` needs `\(required)`",
-                                                  hint: spec.param(required).map { lowercasedFirst($0.doc) }))
+                                                  hint: spec.param(required).map { "add `\(required):` — \(sentence($0.doc))" }))
                 }
             case .onlyWith(let key, let param, let values):
                 if let location = stage.writtenLocations[key], let actual = text(param), !values.contains(actual) {
@@ -132,6 +134,12 @@ struct StageChecker {
             }
         }
     }
+}
+
+/// A doc string as a clause inside a sentence: lower-case start, no final period.
+func sentence(_ s: String) -> String {
+    let trimmed = s.hasSuffix(".") ? String(s.dropLast()) : s
+    return lowercasedFirst(trimmed)
 }
 
 func lowercasedFirst(_ s: String) -> String {

@@ -75,7 +75,7 @@ struct ValueTyper {
                 if case .scalar(let text, _) = node.value, !node.isNull, case .string = item {
                     return failing("expected a list, got \(node.describedKind)", hint: "write [\(text)]")
                 }
-                return failing("expected a list of \(item.name)s, got \(node.describedKind)")
+                return failing("expected a \(type.name), got \(node.describedKind)")
             }
             var out: [ParamValue] = []
             var ok = true
@@ -106,7 +106,9 @@ struct ValueTyper {
             for alternative in alternatives {
                 if let v = probe.typedValue(node, alternative, keyPath: keyPath, report: false) { return v }
             }
-            return failing("expected \(alternatives.map(\.name).joined(separator: " or ")), got \(node.describedKind)")
+            var hint: String? = nil
+            if case .scalar(let text, _) = node.value, alternatives.contains(.list(.string)) { hint = "write [\(text)] for a list of one" }
+            return failing("expected \(alternatives.map(\.name).joined(separator: " or a ")), got \(node.describedKind)", hint: hint)
         }
     }
 

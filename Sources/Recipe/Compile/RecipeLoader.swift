@@ -31,7 +31,7 @@ public enum RecipeLoader {
         let display = displayPath ?? file.relativePath
         let absolute = file.standardizedFileURL.absoluteURL
         var diagnostics: [Diagnostic] = []
-        let (loaded, found) = DocumentAssembly.load(file: absolute, displayPath: display, limits: limits)
+        let (loaded, found, directories) = DocumentAssembly.load(file: absolute, displayPath: display, limits: limits)
         diagnostics += found
         guard var root = loaded else { return (nil, sorted(diagnostics)) }
         let (overridden, overrideDiagnostics) = DocumentAssembly.applyOverrides(overrides, to: root, limits: limits)
@@ -39,6 +39,8 @@ public enum RecipeLoader {
         diagnostics += overrideDiagnostics
 
         var top = TopLevel()
+        // When a parent recipe could not be loaded, what it would have provided is not "missing".
+        top.reportMissing = !found.contains { $0.keyPath == "extends" }
         top.check(root, catalog: catalog)
         diagnostics += top.diagnostics
         let checked = top.stages
@@ -49,10 +51,10 @@ public enum RecipeLoader {
 
         var recipe: CompiledRecipe? = nil
         if referencesOK, let order {
-            var compiler = StageCompiler(seed: top.seed, projectDirectory: absolute.deletingLastPathComponent())
+            var compiler = StageCompiler(seed: top.seed, projectDirectory: absolute.deletingLastPathComponent(), fileDirectories: directories)
             let instances = order.map { compiler.compile($0, catalog: catalog) }
             diagnostics += compiler.diagnostics
-            diagnostics += lineageChecks(instances, compiler: compiler)
+            diagnostics += lineageChecks(instances, checked: checked, compiler: compiler)
             if top.stageNames.count == checked.count {
                 recipe = CompiledRecipe(name: top.name, version: top.version, seed: top.seed, file: absolute,
                                         projectDirectory: absolute.deletingLastPathComponent(), stages: instances,
@@ -64,22 +66,26 @@ public enum RecipeLoader {
     }
 
     /// Cross-stage sense checks that need the whole compiled graph.
-    private static func lineageChecks(_ instances: [StageInstance], compiler: StageCompiler) -> [Diagnostic] {
+    private static func lineageChecks(_ instances: [StageInstance], checked: [CheckedStage], compiler: StageCompiler) -> [Diagnostic] {
         var out: [Diagnostic] = []
-        for stage in instances {
+        func location(_ stage: String, _ role: String) -> SourceLocation? {
+            checked.first { $0.name == stage }?.input(role)?.location
+        }
+        for stage in instances where !compiler.kindErrors.contains(stage.name) {
             if stage.kind == StageKind.merge.rawValue, let adapter = stage.inputs["adapter"], let base = stage.inputs["base"] {
                 let adapterRoot = compiler.modelRoot(adapter), baseRoot = compiler.modelRoot(base)
                 if adapterRoot != baseRoot {
-                    out.append(Diagnostic(at: stage.location, keyPath: "stages.\(stage.name).base",
-                                          "the adapter from `\(adapter)` was trained on a model from `\(adapterRoot)`, but `base` is a model from `\(baseRoot)`",
-                                          hint: "merge an adapter into the model it was trained on"))
+                    out.append(Diagnostic(at: location(stage.name, "base") ?? stage.location, keyPath: "stages.\(stage.name).base",
+                                          "`\(adapter)` holds an adapter trained on `\(adapterRoot)`, but it would be merged into `\(base)`"
+                                            + (base == baseRoot ? "" : ", which comes from `\(baseRoot)`"),
+                                          hint: "merge an adapter into the model it was trained on: `\(adapterRoot)` or a stage derived from it"))
                 }
             }
             if stage.kind == StageKind.train.rawValue, let model = stage.inputs["model"], let data = stage.inputs["data"],
                let tokenizer = compiler.compiled[data]?.inputs["tokenizer"] {
                 let modelRoot = compiler.modelRoot(model), tokenizerRoot = compiler.modelRoot(tokenizer)
                 if modelRoot != tokenizerRoot {
-                    out.append(Diagnostic(.warning, at: stage.location, keyPath: "stages.\(stage.name).data",
+                    out.append(Diagnostic(.warning, at: location(stage.name, "data") ?? stage.location, keyPath: "stages.\(stage.name).data",
                                           "`\(data)` is tokenized with the tokenizer of `\(tokenizerRoot)`, but the model being trained comes from `\(modelRoot)`",
                                           hint: "set the dataset's `tokenizer` to a stage of the same model"))
                 }
@@ -133,6 +139,7 @@ struct TopLevel {
     var seed: Int64 = 0
     var stages: [CheckedStage] = []
     var stageNames: [String] = []
+    var reportMissing = true
 
     mutating func check(_ root: YNode, catalog: StageCatalog) {
         guard let entries = root.entries else {
@@ -141,12 +148,12 @@ struct TopLevel {
         }
         let start = root.location.map { SourceLocation(file: $0.file, line: 1, column: 1) }
         var typer = ValueTyper()
-        for entry in entries where !RecipeLoader.topLevelKeys.contains(entry.key) {
+        for entry in entries where !RecipeLoader.topLevelKeys.contains(entry.key) && !entry.key.hasPrefix("x-") {
             diagnostics.append(Diagnostic(at: entry.keyLocation, keyPath: entry.key, "unknown top-level key `\(entry.key)`",
                                           hint: Suggestions.hint(entry.key, in: RecipeLoader.topLevelKeys)
                                               ?? (catalog.specs.contains { $0.allKeys.contains(entry.key) }
                                                   ? "stage settings go under `stages:` → a stage name"
-                                                  : "valid keys: version, name, seed, extends, stages")))
+                                                  : "valid keys: version, name, seed, extends, stages; keys starting with `x-` are ignored")))
         }
         if let entry = root["version"] {
             if case .int(let v)? = typer.typed(entry.value, as: .int, range: nil, keyPath: "version") {
@@ -155,7 +162,7 @@ struct TopLevel {
                                                   "unsupported recipe version \(v); this runner reads version \(RecipeLoader.formatVersion)"))
                 }
             }
-        } else {
+        } else if reportMissing {
             diagnostics.append(Diagnostic(at: start, keyPath: "version", "missing `version`", hint: "add `version: 1` at the top"))
         }
         if let entry = root["name"] {
@@ -163,7 +170,7 @@ struct TopLevel {
                 if n.isEmpty { diagnostics.append(Diagnostic(at: entry.value.location, keyPath: "name", "the name is empty")) }
                 name = n
             }
-        } else {
+        } else if reportMissing {
             diagnostics.append(Diagnostic(at: start, keyPath: "name", "missing `name`", hint: "add `name:` with a short name for runs of this recipe"))
         }
         if let entry = root["seed"], case .int(let s)? = typer.typed(entry.value, as: .int, range: .atLeast(0), keyPath: "seed") {
@@ -172,8 +179,8 @@ struct TopLevel {
         diagnostics += typer.diagnostics
 
         guard let stagesEntry = root["stages"] else {
-            diagnostics.append(Diagnostic(at: start, keyPath: "stages", "missing `stages`",
-                                          hint: "add `stages:` with named stages such as `base: {kind: load, path: model.gguf}`"))
+            if reportMissing { diagnostics.append(Diagnostic(at: start, keyPath: "stages", "missing `stages`",
+                                          hint: "add `stages:` with named stages such as `base: {kind: load, path: model.gguf}`")) }
             return
         }
         guard let stageEntries = stagesEntry.value.entries, !stageEntries.isEmpty else {

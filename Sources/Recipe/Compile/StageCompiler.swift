@@ -6,16 +6,22 @@ import Foundation
 
 struct StageCompiler {
     let seed: Int64
-    /// Where relative paths resolve: the directory of the recipe the user named.
+    /// Where relative paths from `--set` resolve: the directory of the recipe the user named.
     let projectDirectory: URL
+    /// Each recipe file's directory, by display path: a relative path resolves against the
+    /// directory of the file it is written in (so a parent recipe's paths work from its children).
+    let fileDirectories: [String: URL]
     var diagnostics: [Diagnostic] = []
     /// What each compiled stage produces.
     var produced: [String: ArtifactKind] = [:]
     var compiled: [String: StageInstance] = [:]
     var kinds: [String: String] = [:]
+    /// Stages with an input of the wrong kind (later sense checks skip them).
+    var kindErrors: Set<String> = []
 
-    init(seed: Int64, projectDirectory: URL) {
+    init(seed: Int64, projectDirectory: URL, fileDirectories: [String: URL]) {
         self.seed = seed
+        self.fileDirectories = fileDirectories
         self.projectDirectory = projectDirectory
     }
 
@@ -42,7 +48,7 @@ struct StageCompiler {
             guard case .path(let use) = param.type, case .string(let written)? = params[param.key] else { continue }
             switch use {
             case .output:
-                outputPath = resolve(written)
+                outputPath = resolve(written, writtenAt: stage.writtenLocations[param.key] ?? nil)
                 params[param.key] = nil
             case .input(let directoryAllowed, let remoteAllowed):
                 if written.hasPrefix("hf://") {
@@ -52,7 +58,7 @@ struct StageCompiler {
                     }
                     continue  // a remote source stays a param: its name (and revision) identifies it
                 }
-                let url = resolve(written)
+                let url = resolve(written, writtenAt: stage.writtenLocations[param.key] ?? nil)
                 params[param.key] = nil
                 inputFiles[param.key] = url
                 checkExists(url, written: written, directoryAllowed: directoryAllowed,
@@ -73,10 +79,12 @@ struct StageCompiler {
         return instance
     }
 
-    /// Resolves a path as written against the project directory (absolute stays absolute; `~` expands).
-    func resolve(_ written: String) -> URL {
+    /// Resolves a path against the directory of the file it was written in (absolute stays
+    /// absolute; `~` expands).
+    func resolve(_ written: String, writtenAt location: SourceLocation?) -> URL {
         let expanded = (written as NSString).expandingTildeInPath
-        return URL(fileURLWithPath: expanded, relativeTo: projectDirectory).standardizedFileURL.absoluteURL
+        let base = location.flatMap { fileDirectories[$0.file] } ?? projectDirectory
+        return URL(fileURLWithPath: expanded, relativeTo: base).standardizedFileURL.absoluteURL
     }
 
     private mutating func checkExists(_ url: URL, written: String, directoryAllowed: Bool, at location: SourceLocation?, keyPath: String) {
@@ -84,7 +92,7 @@ struct StageCompiler {
         if !FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
             let relative = written.hasPrefix("/") || written.hasPrefix("~")
             diagnostics.append(Diagnostic(at: location, keyPath: keyPath, "no such \(directoryAllowed ? "file or directory" : "file"): \(written)",
-                                          hint: relative ? nil : "relative paths resolve against the recipe's directory"))
+                                          hint: relative ? nil : "relative paths resolve against the directory of the recipe file they are written in"))
         } else if isDirectory.boolValue && !directoryAllowed {
             diagnostics.append(Diagnostic(at: location, keyPath: keyPath, "\(written) is a directory; expected a file"))
         }
@@ -109,18 +117,23 @@ struct StageCompiler {
         guard let role = stage.spec.input(input.role), let actual = produced[input.stage] else { return }
         let accepted = role.accepted(with: params)
         if accepted.contains(actual) { return }
+        kindErrors.insert(stage.name)
         let wanted = accepted.sorted().map(\.noun)
-        let wantedText = wanted.count <= 2 ? wanted.joined(separator: " or ")
+        var wantedText = wanted.count <= 2 ? wanted.joined(separator: " or ")
             : wanted.dropLast().joined(separator: ", ") + " or " + wanted.last!
         let producers = catalog.specs.filter { spec in
             accepted.contains(spec.output) || spec.outputWhen.contains { accepted.contains($0.output) }
         }.map(\.kind)
         var hint = producers.isEmpty ? nil : "point `\(input.role)` at a \(Suggestions.list(producers)) stage"
+        if accepted.isSuperset(of: ArtifactKind.anyModel) {
+            wantedText = "a model"
+            hint = "point `\(input.role)` at a stage that produces a model, such as a `load` stage"
+        }
         if stage.spec.kind == StageKind.train.rawValue && input.role == "model" {
             hint = actual == .adapterModel
                 ? "full training updates every weight; point `model` at an unquantized model, or use `mode: adapter`"
-                : actual == .model ? "add a `lora` stage (from: \(input.stage)) and train that, or set `mode: full`"
-                : "add a `lora` stage (from: \(input.stage)) and train that"
+                : actual == .model ? "add a `lora` stage with `from: \(input.stage)` and train that, or set `mode: full`"
+                : "add a `lora` stage with `from: \(input.stage)` and train that"
         }
         if actual == .quantizedModel || actual == .preparedModel, accepted == [.model] {
             hint = "`\(input.stage)` is already quantized; point `\(input.role)` at the unquantized model it came from"

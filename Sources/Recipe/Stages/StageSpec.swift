@@ -86,8 +86,9 @@ public indirect enum ParamType: Hashable, Sendable {
         case .int: return "integer"
         case .double: return "number"
         case .string: return "string"
-        case .choice(let options): return options.map { "`\($0)`" }.joined(separator: " \\| ")
-        case .list(let item): return "list of \(item.name)"
+        case .choice(let options): return options.map { "`\($0)`" }.joined(separator: " | ")
+        case .list(.string): return "list of strings"
+        case .list(let item): return "list of (\(item.name))"
         case .stringMap: return "map of string → string"
         case .byteSize: return "byte size"
         case .path(.output): return "output path"

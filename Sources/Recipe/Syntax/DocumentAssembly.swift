@@ -7,15 +7,20 @@ import Foundation
 enum DocumentAssembly {
     static let maxExtendsDepth = 16
 
-    /// Reads `url` and its `extends` ancestors, merged, with nulls removed.
-    static func load(file url: URL, displayPath: String, limits: DocumentReader.Limits) -> (YNode?, [Diagnostic]) {
+    /// Reads `url` and its `extends` ancestors, merged, with nulls removed; also each file's
+    /// directory by display path (relative paths resolve against the file they are written in).
+    static func load(file url: URL, displayPath: String, limits: DocumentReader.Limits) -> (YNode?, [Diagnostic], [String: URL]) {
         var diagnostics: [Diagnostic] = []
-        let node = loadChain(url.standardizedFileURL, displayPath: displayPath, chain: [], limits: limits, diagnostics: &diagnostics)
-        return (node.map(removingNulls), diagnostics)
+        var directories: [String: URL] = [:]
+        let node = loadChain(url.standardizedFileURL, displayPath: displayPath, chain: [], limits: limits,
+                             diagnostics: &diagnostics, directories: &directories)
+        return (node.map(removingNulls), diagnostics, directories)
     }
 
     private static func loadChain(_ url: URL, displayPath: String, chain: [(path: String, display: String)],
-                                  limits: DocumentReader.Limits, diagnostics: inout [Diagnostic]) -> YNode? {
+                                  limits: DocumentReader.Limits, diagnostics: inout [Diagnostic],
+                                  directories: inout [String: URL]) -> YNode? {
+        directories[displayPath] = url.deletingLastPathComponent()
         let (parsed, found) = DocumentReader.read(file: url, displayPath: displayPath, limits: limits)
         diagnostics += found
         guard var node = parsed else { return nil }
@@ -52,7 +57,8 @@ enum DocumentAssembly {
             return node
         }
         let before = diagnostics.count
-        guard let parent = loadChain(parentURL, displayPath: parentDisplay, chain: here, limits: limits, diagnostics: &diagnostics) else {
+        guard let parent = loadChain(parentURL, displayPath: parentDisplay, chain: here, limits: limits,
+                                     diagnostics: &diagnostics, directories: &directories) else {
             if diagnostics.count == before {
                 diagnostics.append(Diagnostic(at: extendsEntry.value.location, keyPath: "extends", "cannot read \(relative)"))
             }
@@ -115,7 +121,12 @@ enum DocumentAssembly {
                 value = YNode(.scalar("", quoted: false), at: SourceLocation(file: file, line: 1, column: valueColumn + 1))
             } else {
                 let (parsed, found) = DocumentReader.parse(valueText, file: file, columnOffset: valueColumn, limits: limits)
-                diagnostics += found
+                // The value is one line: a problem "at the next line" is at its end.
+                diagnostics += found.map { d in
+                    var d = d
+                    if let l = d.location, l.line != 1 { d.location = SourceLocation(file: file, line: 1, column: argument.count + 1) }
+                    return d
+                }
                 guard let parsed else { continue }
                 value = parsed
             }

@@ -69,7 +69,7 @@ public enum DocumentReader {
             SourceLocation(file: file, line: mark.line, column: mark.column + columnOffset)
         }
         func while_(_ context: YamlError.Context?) -> String? {
-            context.map { "while \($0.text) at line \($0.mark.line), column \($0.mark.column + columnOffset)" }
+            context.map { "\($0.text) at line \($0.mark.line), column \($0.mark.column + columnOffset)" }
         }
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
