@@ -112,3 +112,12 @@ private let invalidYAML = """
     #expect(p.finish(process, out, err).stdout.contains("2 entries"))
     #expect(try p.run(["plan", "spine.yaml"]).stdout.contains("2 to run"))  // default .runner/ is empty
 }
+
+@Test func schemaCommandPrintsTheCommittedSchema() throws {
+    let p = Project(); defer { p.cleanup() }
+    let result = try p.run(["schema"], binary: "runner")
+    #expect(result.status == 0)
+    let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let committed = try String(contentsOf: packageRoot.appendingPathComponent("schemas/recipe.schema.json"), encoding: .utf8)
+    #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == committed.trimmingCharacters(in: .whitespacesAndNewlines))
+}
