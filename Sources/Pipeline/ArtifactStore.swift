@@ -113,6 +113,7 @@ public struct ArtifactStore: Sendable {
     public func describeFiles(in buildDirectory: URL) throws -> [ArtifactManifest.File] {
         let data = buildDirectory.appendingPathComponent("data")
         var files: [ArtifactManifest.File] = []
+        try Self.rejectSymbolicLinks(under: data)
         for relative in try FileDigester.regularFiles(under: data.path) {
             let url = data.appendingPathComponent(relative)
             try Self.fsyncFile(url)
@@ -161,6 +162,17 @@ public struct ArtifactStore: Sendable {
             while let relative = walker.nextObject() as? String { chmod(url.path + "/" + relative, 0o755) }
         }
         try? fm.removeItem(at: url)
+    }
+
+    /// Artifacts are plain files: a symlink could point outside the cache (and `chmod` would follow it).
+    static func rejectSymbolicLinks(under directory: URL) throws {
+        guard let walker = FileManager.default.enumerator(atPath: directory.path) else { return }
+        while let relative = walker.nextObject() as? String {
+            var st = stat()
+            if lstat(directory.path + "/" + relative, &st) == 0, (st.st_mode & S_IFMT) == S_IFLNK {
+                throw RunnerError(relative, "the stage wrote a symbolic link into its output", hint: "stages must write regular files (copy the target instead)")
+            }
+        }
     }
 
     static func fsyncFile(_ url: URL) throws {

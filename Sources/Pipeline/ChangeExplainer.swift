@@ -2,7 +2,8 @@
 // "lora.r: 16 → 32", "data/faq.json changed", "input `quant` re-runs", "new stage",
 // "implementation version changed (1 → 2)".
 enum ChangeExplainer {
-    static func reasons(for stage: PlannedStage, previous: RunRecord.Stage?, planned: [String: PlannedStage]) -> [String] {
+    /// `entryDamaged`: something sits under the stage's key in the cache but fails the cheap check.
+    static func reasons(for stage: PlannedStage, previous: RunRecord.Stage?, planned: [String: PlannedStage], entryDamaged: Bool) -> [String] {
         if stage.action == .skip { return ["not needed: every stage using it is cached"] }
         guard let previous else { return ["new stage"] }
         var reasons: [String] = []
@@ -25,6 +26,7 @@ enum ChangeExplainer {
             if let old = previous.inputs[role], old.key == up.key { continue }
             reasons.append(up.action == .cached ? "input `\(upstream)` changed" : "input `\(upstream)` re-runs")
         }
+        if reasons.isEmpty && entryDamaged { reasons.append("cache entry is incomplete or damaged; rebuilding") }
         if reasons.isEmpty {
             switch previous.outcome {
             case .failed: reasons.append("failed in the last run")

@@ -36,6 +36,7 @@ public final class Executor: @unchecked Sendable {
     public func apply(_ recipe: CompiledRecipe) throws -> RunRecord {
         let started = Date()
         try store.prepare()
+        store.sweepAllTemporaries()  // build directories of crashed runs (only keys nobody is building)
         let runs = RunStore(directory: store.runs)
         let previous = runs.latest(recipeName: recipe.name)
         let planner = Planner(store: store, registry: registry, digester: FileDigester(memoURL: store.memoURL))

@@ -53,7 +53,8 @@ public struct Planner: Sendable {
         markSkippable(&planned)
         let byName = Dictionary(uniqueKeysWithValues: planned.map { ($0.name, $0) })
         for i in planned.indices where planned[i].action != .cached {
-            planned[i].reasons = ChangeExplainer.reasons(for: planned[i], previous: previous?.stage(named: planned[i].name), planned: byName)
+            planned[i].reasons = ChangeExplainer.reasons(for: planned[i], previous: previous?.stage(named: planned[i].name), planned: byName,
+                                                         entryDamaged: store.entryExists(planned[i].key))
         }
         return Plan(recipe: recipe, stages: planned, previousRunID: previous?.id)
     }

@@ -5,6 +5,9 @@ import Pipeline
 
 final class ProgressRenderer: ExecutionObserver, @unchecked Sendable {
     private let interactive: Bool
+    /// Where text goes (stdout; tests capture it). Lines end in "\n"; bar redraws start with "\r".
+    private let write: @Sendable (String) -> Void
+    private let clock: @Sendable () -> Date
     private let lock = NSLock()
     private var stageCount = 0
     private var progressStart: [String: Date] = [:]
@@ -13,7 +16,12 @@ final class ProgressRenderer: ExecutionObserver, @unchecked Sendable {
     /// Plain mode: seconds between progress lines.
     private let plainInterval: TimeInterval = 5
 
-    init(interactive: Bool) { self.interactive = interactive }
+    init(interactive: Bool, write: @escaping @Sendable (String) -> Void = { Console.raw($0) },
+         clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.interactive = interactive
+        self.write = write
+        self.clock = clock
+    }
 
     func handle(_ event: ExecutionEvent) {
         lock.lock()
@@ -48,18 +56,18 @@ final class ProgressRenderer: ExecutionObserver, @unchecked Sendable {
 
     private func line(_ text: String) {
         clearBar()
-        Console.out(text)
+        write(text + "\n")
     }
 
     private func clearBar() {
         if barVisible {
-            Console.raw("\r\u{1B}[2K")
+            write("\r\u{1B}[2K")
             barVisible = false
         }
     }
 
     private func progress(name: String, completed: Int, total: Int?, unit: String) {
-        let now = Date()
+        let now = clock()
         if completed == 0 { progressStart[name] = now }
         let started = progressStart[name] ?? now
         let finished = total.map { completed >= $0 } ?? false
@@ -83,10 +91,10 @@ final class ProgressRenderer: ExecutionObserver, @unchecked Sendable {
             text += "\(completed) \(unit)" + (rate > 0 ? String(format: "  %.2f %@/s", rate, unit) : "")
         }
         if interactive {
-            Console.raw("\r\u{1B}[2K" + text)
+            write("\r\u{1B}[2K" + text)
             barVisible = true
         } else {
-            Console.out("  " + text)
+            write("  " + text + "\n")
         }
     }
 }

@@ -7,6 +7,9 @@ import Pipeline
 import PipelineTestStages
 import Recipe
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @Test func applyRunsThenReusesAndMaterializes() throws {
     let s = Scratch(); defer { s.cleanup() }
@@ -125,4 +128,21 @@ import Testing
     #expect(trace.entries().sorted() == ["a", "b", "c"])
     let outcomes = records.flatMap { $0.stages.map(\.outcome) }
     #expect(outcomes.filter { $0 == .miss }.count == 3 && outcomes.filter { $0 == .hit }.count == 3)
+}
+
+@Test func damagedEntryIsRebuiltNotUsed() throws {
+    let s = Scratch(); defer { s.cleanup() }
+    let first = try Executor(store: s.store, registry: TestStages.registry()).apply(spineRecipe(in: s))
+    let key = first.stages[2].key
+    let file = try #require(s.store.lookup(key)).data.appendingPathComponent("out.txt")
+    chmod(file.path, 0o644)
+    try Data("b 0\n".utf8).write(to: file)  // truncated behind the cache's back
+    let plan = try Executor(store: s.store, registry: TestStages.registry()).plan(spineRecipe(in: s))
+    #expect(plan.stages.map(\.action) == [.cached, .cached, .run])
+    #expect(plan.stage(named: "c")?.reasons == ["cache entry is incomplete or damaged; rebuilding"])
+    let second = try Executor(store: s.store, registry: TestStages.registry()).apply(spineRecipe(in: s))
+    #expect(second.stages.map(\.outcome) == [.hit, .hit, .miss])
+    let rebuilt = try #require(s.store.lookup(key))
+    #expect(try String(contentsOf: rebuilt.data.appendingPathComponent("out.txt"), encoding: .utf8) == "b 0\nb 1\nb 2\n!")
+    #expect(s.read("out/c.txt") == "b 0\nb 1\nb 2\n!")
 }

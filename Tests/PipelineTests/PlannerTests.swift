@@ -109,3 +109,12 @@ private func actions(_ plan: Plan) -> [String: PlannedStage.Action] {
     #expect(error.diagnostics[0].keyPath == "stages.base.path")
     #expect(error.diagnostics[0].message.contains("model.gguf"))
 }
+
+@Test func entryRemovedFromTheCacheIsExplained() throws {
+    let s = Scratch(); defer { s.cleanup() }
+    let record = try apply(spineRecipe(in: s), s)
+    try s.store.discard(record.stages[2].key)
+    let p = try plan(spineRecipe(in: s), s)
+    #expect(actions(p) == ["a": .cached, "b": .cached, "c": .run])
+    #expect(p.stage(named: "c")?.reasons == ["not in the cache (removed by `cache gc` or `cache verify`?)"])
+}
