@@ -3,7 +3,8 @@
 import Foundation
 import Pipeline
 
-final class ProgressRenderer: ExecutionObserver, @unchecked Sendable {
+/// Public so tests can drive it with a fake clock and captured output.
+public final class ProgressRenderer: ExecutionObserver, @unchecked Sendable {
     private let interactive: Bool
     /// Where text goes (stdout; tests capture it). Lines end in "\n"; bar redraws start with "\r".
     private let write: @Sendable (String) -> Void
@@ -16,14 +17,14 @@ final class ProgressRenderer: ExecutionObserver, @unchecked Sendable {
     /// Plain mode: seconds between progress lines.
     private let plainInterval: TimeInterval = 5
 
-    init(interactive: Bool, write: @escaping @Sendable (String) -> Void = { Console.raw($0) },
+    public init(interactive: Bool, write: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) },
          clock: @escaping @Sendable () -> Date = { Date() }) {
         self.interactive = interactive
         self.write = write
         self.clock = clock
     }
 
-    func handle(_ event: ExecutionEvent) {
+    public func handle(_ event: ExecutionEvent) {
         lock.lock()
         defer { lock.unlock() }
         switch event {

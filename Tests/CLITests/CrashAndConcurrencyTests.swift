@@ -20,7 +20,7 @@ private func slowStageWrote(_ p: Project, lines: Int) -> Bool {
 
 @Test func sigkillMidStageThenRerunCompletesWithoutUsingThePartialEntry() throws {
     let p = Project(); defer { p.cleanup() }
-    p.write("spine.yaml", spineYAML(steps: 20, stepMs: 40))
+    p.write("spine.yaml", spineYAML(steps: 30, stepMs: 40))
     let (process, out, err) = p.process(["apply", "spine.yaml"])
     try process.run()
     #expect(p.waitUntil { slowStageWrote(p, lines: 3) })
@@ -36,7 +36,7 @@ private func slowStageWrote(_ p: Project, lines: Int) -> Bool {
 
     let rerun = try p.run(["apply", "spine.yaml"])
     #expect(rerun.status == 0, "\(rerun.stderr)")
-    #expect(p.read("out/b.txt") == expectedSlowOutput(steps: 20))
+    #expect(p.read("out/b.txt") == expectedSlowOutput(steps: 30))
     let record = try p.latestRun()
     #expect(record.stages.map(\.outcome) == [.hit, .miss])
     #expect(p.trace == ["a", "b", "b"])
@@ -62,14 +62,16 @@ private func slowStageWrote(_ p: Project, lines: Int) -> Bool {
 
 @Test func twoConcurrentAppliesBothSucceedAndEachStageRunsOnce() throws {
     let p = Project(); defer { p.cleanup() }
-    p.write("spine.yaml", spineYAML(steps: 10, stepMs: 40))
+    p.write("spine.yaml", spineYAML(steps: 25, stepMs: 40))
     let first = p.process(["apply", "spine.yaml"]), second = p.process(["apply", "spine.yaml"])
     try first.0.run()
     try second.0.run()
     let results = [p.finish(first.0, first.1, first.2), p.finish(second.0, second.1, second.2)]
     for result in results { #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)") }
     #expect(p.trace.sorted() == ["a", "b"])
-    #expect(p.read("out/b.txt") == expectedSlowOutput(steps: 10))
+    #expect(p.read("out/b.txt") == expectedSlowOutput(steps: 25))
+    // They overlapped: one waited on the other's build lock, then reused its entry.
+    #expect(results.contains { $0.stdout.contains("b: cached (built by a concurrent run)") })
     let runs = RunStore(directory: p.store.runs).all()
     #expect(runs.count == 2)
     let outcomes = runs.flatMap { $0.stages.map(\.outcome) }

@@ -2,7 +2,7 @@
 // throttled lines otherwise.
 import Foundation
 import Pipeline
-@testable import RunnerCLI
+import RunnerCLI
 import Testing
 
 /// A settable clock and a capture of everything written.
