@@ -47,7 +47,7 @@ let package = Package(
             "Stages", "Pipeline", "Recipe", "Basics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "runner", dependencies: ["RunnerCLI"]),
+        .executableTarget(name: "runner", dependencies: ["RunnerCLI", "Pipeline"]),
 
         // Tests
         .testTarget(name: "BasicsTests", dependencies: ["Basics"]),
