@@ -92,9 +92,15 @@ public struct StageInstance: Hashable, Sendable {
     public var outputPath: URL?
     /// Where the stage is defined, for messages.
     public var location: SourceLocation?
+    /// Where each key the recipe wrote (params, inputs, paths) was written — a recipe file or a
+    /// `--set[N]` argument — so `plan --explain` can point at the line that changed. Defaults
+    /// have no entry.
+    public var keyLocations: [String: SourceLocation]
 
     public init(name: String, kind: String, params: [String: ParamValue], inputs: [String: String] = [:],
-                inputFiles: [String: URL] = [:], outputPath: URL? = nil, location: SourceLocation? = nil) {
+                inputFiles: [String: URL] = [:], outputPath: URL? = nil, location: SourceLocation? = nil,
+                keyLocations: [String: SourceLocation] = [:]) {
+        self.keyLocations = keyLocations
         self.name = name
         self.kind = kind
         self.params = params

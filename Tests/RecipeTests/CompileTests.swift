@@ -114,6 +114,9 @@ import Testing
         #expect(lora.params["r"] == .int(32))
         #expect(lora.params["target_modules"] == .list([.string("q_proj"), .string("v_proj")]))
         #expect(lora.params["seed"] == .int(7))
+        #expect(lora.keyLocations["r"] == SourceLocation(file: "--set[1]", line: 1, column: 18))
+        #expect(lora.keyLocations["alpha"]?.line == 22, "keys written in the file keep their file position")
+        #expect(lora.keyLocations["dropout"] == nil, "defaults have no location")
         let train = { (r: CompiledRecipe) in r.stages.first { $0.name == "train" }!.params }
         #expect(train(changed)["learning_rate"] == train(base)["learning_rate"])
         // Unsetting with an empty value restores the default.

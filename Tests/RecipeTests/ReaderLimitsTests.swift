@@ -25,6 +25,21 @@ import Testing
         #expect(blockFound.count == 1)
     }
 
+    @Test func manyShallowBracketsAreFineAndHiddenDepthIsCaught() {
+        // 3000 small flow lists: too many brackets for the provable bound, shallow for the scan.
+        let many = "a: [" + (0..<3000).map { "[\($0), \"[x]\"]" }.joined(separator: ", ") + "]\n"
+        #expect(NestingScan.provableBound(many) > NestingScan.parserSafeDepth)
+        let (node, found) = DocumentReader.parse(many, file: "many.yaml")
+        #expect(found.isEmpty)
+        #expect(node != nil)
+        // Quoted keys right before `:` (JSON style) and anchors must not hide real nesting.
+        let json = "{\"a\":\"]]]]]]]]]]\", \"b\": &x " + String(repeating: "[", count: 3000) + String(repeating: "]", count: 3000) + "}"
+        #expect(NestingScan.firstLineDeeperThan(64, in: json) != nil)
+        let (deep, deepFound) = DocumentReader.parse(json, file: "deep.json")
+        #expect(deep == nil)
+        #expect(deepFound.count == 1)
+    }
+
     @Test func ordinaryNestingAndBracketsInStringsAreFine() {
         let text = """
         a:

@@ -12,7 +12,7 @@ enum Suggestions {
         "bnb_4bit_quant_type": "method", "bnb_4bit_use_double_quant": "double_quant",
         "bnb_4bit_compute_dtype": "compute_dtype", "torch_dtype": "dtype", "source": "path", "file": "path",
         "input": "from", "base_model": "from", "dataset": "data", "logging_steps": "log_every",
-        "save_steps": "save_every", "eval_steps": "eval_every", "seed": "seed",
+        "save_steps": "save_every", "eval_steps": "eval_every",
     ]
 
     /// The best suggestion for `word` among `candidates`, or nil when nothing is close enough.

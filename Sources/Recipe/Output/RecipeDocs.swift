@@ -28,9 +28,9 @@ public enum RecipeDocs {
         if !spec.inputs.isEmpty {
             out += "\n| input | accepts | required | description |\n|---|---|---|---|\n"
             for role in spec.inputs {
-                var accepts = role.accepts.sorted().map(\.noun).joined(separator: ", ")
+                var accepts = ArtifactKind.describe(role.accepts)
                 for rule in role.acceptsWhen {
-                    accepts += "; with `\(rule.param): \(rule.value)`: " + rule.accepts.sorted().map(\.noun).joined(separator: ", ")
+                    accepts += "; with `\(rule.param): \(rule.value)`: " + ArtifactKind.describe(rule.accepts)
                 }
                 out += "| `\(role.key)` | \(accepts) | \(role.required ? "yes" : "no") | \(escape(role.doc)) |\n"
             }
@@ -43,8 +43,8 @@ public enum RecipeDocs {
                 else if let value = param.defaultValue { def = "`\(yaml(value))`" + (param.defaultUnlessSet.map { " unless `\($0)` is set" } ?? "") }
                 else { def = "—" }
                 var doc = param.doc
-                if case .path(.input) = param.type { doc += " (content feeds the cache key; must exist)" }
-                if case .path(.output) = param.type { doc += " (materialized here; not part of the cache key)" }
+                if case .path(.input) = param.type { doc += " Local paths must exist; their content (not their name) feeds the cache key." }
+                if case .path(.output) = param.type { doc += " The result is materialized here; the path is not part of the cache key." }
                 out += "| `\(param.key)` | \(escape(param.type.name)) | \(def) | \(param.range?.text ?? "") | \(escape(doc)) |\n"
             }
         }

@@ -3,7 +3,7 @@
 // `runner schema` prints it; schemas/recipe.schema.json is the committed copy.
 
 public enum RecipeSchema {
-    public static let id = "https://runner.dev/schemas/recipe.schema.json"
+    public static let id = "urn:runner:schema:recipe:v1"
 
     /// The schema as pretty, stable JSON text (ends with a newline).
     public static func generate(catalog: StageCatalog = .builtin) -> String {
@@ -56,7 +56,7 @@ public enum RecipeSchema {
     static func stageSchema(_ spec: StageSpec) -> OrderedJSON {
         var properties: [(String, OrderedJSON)] = [("kind", .object([("const", .string(spec.kind))]))]
         for role in spec.inputs {
-            let accepts = role.accepts.sorted().map(\.noun).joined(separator: ", ")
+            let accepts = ArtifactKind.describe(role.accepts)
             properties.append((role.key, .object([("$ref", .string("#/$defs/stageName")),
                                                   ("description", .string("\(role.doc) Accepts: \(accepts)."))])))
         }

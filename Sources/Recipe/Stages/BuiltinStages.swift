@@ -27,7 +27,7 @@ enum BuiltinStages {
         summary: "Loads a base model (weights, config and tokenizer) from a local GGUF/safetensors file or directory, or from the Hugging Face Hub.",
         params: [
             ParamSpec("path", .path(.input(directoryAllowed: true, remoteAllowed: true)), required: true,
-                      doc: "Local file or directory (relative to the recipe), or `hf://org/name[@revision]`. Local content feeds the cache key."),
+                      doc: "Local file or directory (relative to the recipe file), or `hf://org/name[@revision]`."),
             ParamSpec("dtype", .choice(["f32", "bf16", "f16"]), default: .string("f32"),
                       doc: "Precision the weights are held in after loading."),
         ],
@@ -82,7 +82,7 @@ enum BuiltinStages {
         summary: "Reads a dataset file (JSONL/JSON/CSV/text), formats prompts, tokenizes, masks the loss and optionally packs examples.",
         inputs: [InputRole("tokenizer", accepts: ArtifactKind.anyModel, doc: "A model stage whose tokenizer (and chat template) is used.")],
         params: [
-            ParamSpec("path", .path(.input(directoryAllowed: false, remoteAllowed: false)), required: true, doc: "The training data file, relative to the recipe."),
+            ParamSpec("path", .path(.input(directoryAllowed: false, remoteAllowed: false)), required: true, doc: "The training data file (JSONL, JSON, CSV or text), relative to the recipe file."),
             ParamSpec("format", .choice(["alpaca", "prompt_completion", "chat", "text", "template"]), default: .string("alpaca"),
                       doc: "How records become prompts: `alpaca` (instruction/input/output), `prompt_completion`, `chat` (messages), `text` (raw), `template`."),
             ParamSpec("template", .string, doc: "Prompt text with `{field}` placeholders, for `format: template`; the completion is the `output` column."),
@@ -160,7 +160,7 @@ enum BuiltinStages {
         summary: "Writes a trained adapter to a directory in PEFT layout (`adapter_config.json` + `adapter_model.safetensors`).",
         inputs: [InputRole("from", accepts: [.trainedAdapter], doc: "A `train` stage in adapter mode.")],
         params: [
-            ParamSpec("path", .path(.output), required: true, doc: "Output directory, relative to the recipe; not part of the cache key."),
+            ParamSpec("path", .path(.output), required: true, doc: "Output directory, relative to the recipe file."),
             ParamSpec("format", .choice(["peft"]), default: .string("peft"), doc: "On-disk layout."),
         ],
         output: .savedAdapter)
@@ -184,7 +184,7 @@ enum BuiltinStages {
         summary: "Converts a model to a GGUF file for llama.cpp / Ollama.",
         inputs: [InputRole("from", accepts: [.model], doc: "An unquantized model, typically from `merge`.")],
         params: [
-            ParamSpec("path", .path(.output), required: true, doc: "Output `.gguf` file, relative to the recipe."),
+            ParamSpec("path", .path(.output), required: true, doc: "Output `.gguf` file, relative to the recipe file."),
             ParamSpec("type", .choice(["f32", "f16", "bf16", "q8_0", "q4_0"]), default: .string("f16"), doc: "GGUF tensor type for the weights."),
             ParamSpec("modelfile", .bool, default: .bool(false), doc: "Also write an Ollama `Modelfile` next to the GGUF file."),
         ],
@@ -210,7 +210,7 @@ enum BuiltinStages {
             InputRole("baseline", accepts: ArtifactKind.anyModel, required: false, doc: "A model to compare against (e.g. the base)."),
         ],
         params: [
-            ParamSpec("path", .path(.input(directoryAllowed: false, remoteAllowed: false)), required: true, doc: "Held-out JSONL file, relative to the recipe."),
+            ParamSpec("path", .path(.input(directoryAllowed: false, remoteAllowed: false)), required: true, doc: "Held-out JSONL file (prompt, reference, facts), relative to the recipe file."),
             ParamSpec("max_new_tokens", .int, default: .int(128), range: .atLeast(1), doc: "Longest generated answer."),
             ParamSpec("metrics", .list(.choice(["fact_recall", "rouge_l"])), default: .list([.string("fact_recall"), .string("rouge_l")]),
                       range: ParamRange(minItems: 1), doc: "Metrics to compute."),

@@ -34,7 +34,7 @@ public enum DocumentReader {
             return (nil, [Diagnostic(at: start, "cannot read recipe file (permission denied or I/O error)")])
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            return (nil, [Diagnostic(at: start, "recipe file is not valid UTF-8 text")])
+            return (nil, [invalidUTF8(data, file: displayPath)])
         }
         return parse(text, file: displayPath, limits: limits)
     }
@@ -72,6 +72,9 @@ public enum DocumentReader {
             context.map { "\($0.text) at line \($0.mark.line), column \($0.mark.column + columnOffset)" }
         }
         switch error {
+        case .composer(_, "but found another document", let mark, _):
+            return Diagnostic(at: location(mark), "a recipe file holds one YAML document, but a second one starts here",
+                              hint: "remove the `---` line and what follows, or move it to its own file")
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
              .composer(let context, let problem, let mark, _):
             return Diagnostic(at: location(mark), "syntax error: \(problem)", hint: while_(context))
@@ -81,6 +84,24 @@ public enum DocumentReader {
             return Diagnostic(at: SourceLocation(file: file, line: 1, column: 1), "cannot parse: \(error)")
         }
     }
+}
+
+/// Names the line and column of the first byte that is not UTF-8.
+private func invalidUTF8(_ data: Data, file: String) -> Diagnostic {
+    var line = 1, column = 1, offset = 0
+    let bytes = [UInt8](data)
+    while offset < bytes.count {
+        let b = bytes[offset]
+        let length = b < 0x80 ? 1 : b >> 5 == 0b110 ? 2 : b >> 4 == 0b1110 ? 3 : b >> 3 == 0b11110 ? 4 : 0
+        let valid = length > 0 && offset + length <= bytes.count
+            && String(bytes: bytes[offset..<offset + length], encoding: .utf8) != nil
+        if !valid { break }
+        if b == 10 { line += 1; column = 1 } else { column += 1 }
+        offset += length
+    }
+    return Diagnostic(at: SourceLocation(file: file, line: line, column: column),
+                      "the recipe is not valid UTF-8 (byte \(offset) is 0x\(String(bytes[min(offset, bytes.count - 1)], radix: 16)))",
+                      hint: "save the file as UTF-8")
 }
 
 /// Turns Yams nodes into `YNode`s, counting every node visited (aliases included) against a budget.
@@ -115,7 +136,7 @@ private struct Converter {
         if depth > limits.maxDepth {
             overBudget = true
             diagnostics.append(Diagnostic(at: here, "nesting is deeper than \(limits.maxDepth) levels",
-                                          hint: "aliases that contain themselves or deep structures are not supported"))
+                                          hint: "recipes nest a few levels deep; flatten this structure"))
             return YNode(.scalar("", quoted: false), at: here)
         }
         switch node {
