@@ -1,5 +1,6 @@
 // A plan: for every stage of a recipe, its cache key and whether it is reused, runs (and why,
 // relative to the recipe's last run), or is skipped because everything using it is cached.
+import Basics
 import Recipe
 
 public struct PlannedStage: Sendable {
@@ -16,8 +17,16 @@ public struct PlannedStage: Sendable {
     /// Nil when this build of runner has no implementation for the kind.
     public var implementationVersion: Int?
     public var action: Action
+    /// One reason a stage runs, and where in the recipe (or which `--set`) the change was written.
+    public struct Reason: Hashable, Sendable {
+        public var text: String
+        public var location: SourceLocation?
+    }
+
+    /// Why it runs, with locations (`plan --explain`).
+    public var explanations: [Reason]
     /// Why it runs ("lora.r: 16 → 32", "data/faq.json changed", "input `quant` re-runs", "new stage"…).
-    public var reasons: [String]
+    public var reasons: [String] { explanations.map(\.text) }
     /// Input file key path → (absolute path, display path, digest).
     public var files: [String: RunRecord.InputFile]
 

@@ -46,14 +46,14 @@ public struct Planner: Sendable {
             let key = CacheKey.compute(keyInput)
             keys[stage.name] = key
             planned.append(PlannedStage(instance: stage, key: key, keyInput: keyInput, implementationVersion: version,
-                                        action: store.lookup(key) != nil ? .cached : .run, reasons: [], files: files))
+                                        action: store.lookup(key) != nil ? .cached : .run, explanations: [], files: files))
         }
         digester.save()
         if !problems.isEmpty { throw DiagnosticError(problems) }
         markSkippable(&planned)
         let byName = Dictionary(uniqueKeysWithValues: planned.map { ($0.name, $0) })
         for i in planned.indices where planned[i].action != .cached {
-            planned[i].reasons = ChangeExplainer.reasons(for: planned[i], previous: previous?.stage(named: planned[i].name), planned: byName,
+            planned[i].explanations = ChangeExplainer.reasons(for: planned[i], previous: previous?.stage(named: planned[i].name), planned: byName,
                                                          entryDamaged: store.entryExists(planned[i].key))
         }
         return Plan(recipe: recipe, stages: planned, previousRunID: previous?.id)

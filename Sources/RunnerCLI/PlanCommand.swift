@@ -14,6 +14,9 @@ struct PlanCommand: ParsableCommand {
     @Flag(help: "Print the plan as JSON.")
     var json = false
 
+    @Flag(help: "Say where in the recipe (or which --set) each change that causes a re-run was written.")
+    var explain = false
+
     func run() throws {
         let compiled = try recipe.compile()
         let store = cache.store(defaultParent: compiled.projectDirectory)
@@ -27,7 +30,10 @@ struct PlanCommand: ParsableCommand {
         let kindWidth = plan.stages.map(\.kind.count).max() ?? 0
         for stage in plan.stages {
             var line = "  " + Format.pad(stage.action.rawValue, 7) + Format.pad(stage.name, nameWidth + 2) + Format.pad(stage.kind, kindWidth + 2)
-            line += stage.reasons.joined(separator: "; ")
+            line += stage.explanations.map { reason in
+                guard explain, let location = reason.location else { return reason.text }
+                return "\(reason.text) (at \(location))"
+            }.joined(separator: "; ")
             if stage.action == .run && stage.implementationVersion == nil { line += " [no implementation in this build]" }
             Console.out(line.replacingOccurrences(of: " +$", with: "", options: .regularExpression))
         }
@@ -44,9 +50,23 @@ struct PlanReport: Encodable {
         var key: String
         var action: String
         var reasons: [String]
+        /// The same reasons with where each change was written (`file:line:col` or `--set[N]`…), when known.
+        var explanations: [Explanation]
         var inputs: [String: String]
         var implementationVersion: Int?
         var outputPath: String?
+    }
+
+    struct Explanation: Encodable {
+        var reason: String
+        var location: String?
+
+        func encode(to encoder: Encoder) throws {
+            enum Keys: String, CodingKey { case reason, location }
+            var c = encoder.container(keyedBy: Keys.self)
+            try c.encode(reason, forKey: .reason)
+            try c.encode(location, forKey: .location)
+        }
     }
 
     var recipe: String
@@ -62,6 +82,7 @@ struct PlanReport: Encodable {
         previousRun = plan.previousRunID
         stages = plan.stages.map {
             Stage(name: $0.name, kind: $0.kind, key: $0.key, action: $0.action.rawValue, reasons: $0.reasons,
+                  explanations: $0.explanations.map { Explanation(reason: $0.text, location: $0.location?.description) },
                   inputs: $0.instance.inputs, implementationVersion: $0.implementationVersion, outputPath: $0.instance.outputPath?.path)
         }
     }

@@ -42,6 +42,9 @@ private func plan(_ p: Project, _ extra: [String] = []) throws -> PlanJSON {
     #expect(changed.reasons("lora") == ["lora.r: 16 → 32"])
     #expect(changed.reasons("train") == ["input `lora` re-runs"])
     #expect(changed.reasons("save") == ["input `train` re-runs"])
+    let explained = try p.run(["plan", "recipe.yaml", "--explain", "--set", "stages.lora.r=32"])
+    #expect(explained.stdout.contains("RUN    lora   lora      lora.r: 16 → 32 (at --set[1]:"))
+    #expect(explained.stdout.contains("input `lora` re-runs (at recipe.yaml:9:"))  // where train's `model: lora` is
 
     let second = try p.run(["apply", "recipe.yaml", "--set", "stages.lora.r=32"])
     #expect(second.status == 0, "\(second.stderr)")
@@ -60,6 +63,7 @@ private func plan(_ p: Project, _ extra: [String] = []) throws -> PlanJSON {
     let changed = try plan(p)
     #expect(changed.actions == ["base": "CACHED", "quant": "CACHED", "lora": "CACHED", "data": "RUN", "train": "RUN", "save": "RUN"])
     #expect(changed.reasons("data") == ["data/faq.json changed"])
+    #expect(try p.run(["plan", "recipe.yaml", "--explain"]).stdout.contains("data/faq.json changed (at recipe.yaml:8:"))
     #expect(changed.reasons("train") == ["input `data` re-runs"])
 }
 
