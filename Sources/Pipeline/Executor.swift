@@ -69,7 +69,7 @@ public final class Executor: @unchecked Sendable {
                 record.status = .interrupted
                 break
             }
-            let outcome = runOrReuse(planned, index: index, recipe: recipe, artifacts: &artifacts, events: events)
+            let outcome = runOrReuse(planned, index: index, plan: plan, artifacts: &artifacts, events: events)
             record.stages[index].outcome = outcome.outcome
             record.stages[index].seconds = outcome.seconds
             record.stages[index].metrics = outcome.metrics
@@ -112,7 +112,7 @@ public final class Executor: @unchecked Sendable {
         var error: String? = nil
     }
 
-    private func runOrReuse(_ planned: PlannedStage, index: Int, recipe: CompiledRecipe,
+    private func runOrReuse(_ planned: PlannedStage, index: Int, plan: Plan,
                             artifacts: inout [String: Artifact], events: ObserverGroup) -> StageOutcome {
         if planned.action == .skip {
             events.handle(.stageSkipped(name: planned.name, index: index, reason: planned.reasons.first ?? "not needed"))
@@ -124,7 +124,7 @@ public final class Executor: @unchecked Sendable {
             events.handle(.stageCached(name: planned.name, index: index, builtElsewhere: false))
             result = StageOutcome(outcome: .hit, metrics: artifact.manifest.metrics)
         } else {
-            result = build(planned, index: index, recipe: recipe, artifacts: &artifacts, events: events)
+            result = build(planned, index: index, plan: plan, artifacts: &artifacts, events: events)
         }
         if let destination = planned.instance.outputPath, let artifact = artifacts[planned.name] {
             do {
@@ -141,7 +141,7 @@ public final class Executor: @unchecked Sendable {
 
     /// Takes the build lock (waiting for a concurrent builder, then reusing its entry), runs the
     /// implementation into a fresh build directory and publishes the result.
-    private func build(_ planned: PlannedStage, index: Int, recipe: CompiledRecipe,
+    private func build(_ planned: PlannedStage, index: Int, plan: Plan,
                        artifacts: inout [String: Artifact], events: ObserverGroup) -> StageOutcome {
         let buildLock: FileLock
         do {
@@ -161,10 +161,10 @@ public final class Executor: @unchecked Sendable {
         }
         var inputs: [String: InputArtifact] = [:]
         for (role, upstream) in planned.instance.inputs {
-            guard let artifact = artifacts[upstream] else {
+            guard let artifact = Self.inputArtifact(upstream, artifacts: artifacts, plan: plan) else {
                 return StageOutcome(outcome: .failed, error: "input `\(upstream)` is not available")
             }
-            inputs[role] = InputArtifact(stageName: upstream, key: artifact.key, directory: artifact.data, manifest: artifact.manifest)
+            inputs[role] = artifact
         }
 
         events.handle(.stageStarted(name: planned.name, kind: planned.kind, index: index, reasons: planned.reasons))
@@ -174,7 +174,7 @@ public final class Executor: @unchecked Sendable {
             let directory = try store.makeBuildDirectory(for: planned.key)
             buildDirectory = directory
             let context = StageContext(stage: planned.instance, inputs: inputs, outputDirectory: directory.appendingPathComponent("data"),
-                                       seed: recipe.seed, projectDirectory: recipe.projectDirectory,
+                                       seed: plan.recipe.seed, projectDirectory: plan.recipe.projectDirectory,
                                        progress: StageProgress(stageName: planned.name, observer: events), cancellation: cancellation)
             let result = try implementation.run(context)
             let seconds = Date().timeIntervalSince(started)
@@ -214,6 +214,17 @@ public final class Executor: @unchecked Sendable {
             if let lock = try store.lockForBuild(planned.key, blocking: false) { return lock }
         }
         return nil
+    }
+
+    /// The artifact of stage `name` with its own inputs, recursively (ancestors of a running stage
+    /// are always available: the planner never skips them).
+    static func inputArtifact(_ name: String, artifacts: [String: Artifact], plan: Plan) -> InputArtifact? {
+        guard let artifact = artifacts[name] else { return nil }
+        var inputs: [String: InputArtifact] = [:]
+        for (role, upstream) in plan.stage(named: name)?.instance.inputs ?? [:] {
+            inputs[role] = inputArtifact(upstream, artifacts: artifacts, plan: plan)
+        }
+        return InputArtifact(stageName: name, key: artifact.key, directory: artifact.data, manifest: artifact.manifest, inputs: inputs)
     }
 
     static func stageRecord(_ planned: PlannedStage, plan: Plan) -> RunRecord.Stage {

@@ -59,17 +59,23 @@ public struct Planner: Sendable {
         return Plan(recipe: recipe, stages: planned, previousRunID: previous?.id)
     }
 
-    /// A stage missing from the cache only needs to run if it has an output path, is used by a stage
-    /// that runs, or is used by nothing (a final stage). Walk consumers before producers.
+    /// A stage missing from the cache only needs to run if it has an output path, is used by nothing
+    /// (a final stage), or is an ancestor of a stage that runs (stages may read their inputs' inputs,
+    /// `InputArtifact.inputs`). Walk consumers before producers.
     private func markSkippable(_ planned: inout [PlannedStage]) {
         var consumers: [String: [Int]] = [:]
         for (i, stage) in planned.enumerated() {
             for upstream in Set(stage.instance.inputs.values) { consumers[upstream, default: []].append(i) }
         }
-        for i in planned.indices.reversed() where planned[i].action == .run {
+        var required = [Bool](repeating: false, count: planned.count)  // runs, or feeds one that runs
+        for i in planned.indices.reversed() {
             let users = consumers[planned[i].name] ?? []
-            let needed = planned[i].instance.outputPath != nil || users.isEmpty || users.contains { planned[$0].action == .run }
-            if !needed { planned[i].action = .skip }
+            let feedsARun = users.contains { required[$0] }
+            if planned[i].action == .run {
+                if planned[i].instance.outputPath != nil || users.isEmpty || feedsARun { required[i] = true } else { planned[i].action = .skip }
+            } else {
+                required[i] = feedsARun
+            }
         }
     }
 

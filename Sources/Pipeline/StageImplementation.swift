@@ -28,6 +28,26 @@ public struct InputArtifact: Sendable {
     /// The artifact's files (read-only; never write here).
     public var directory: URL
     public var manifest: ArtifactManifest
+    /// The artifacts this one was built from, by their input role (recursively), so a stage can
+    /// reach e.g. the base weights behind an adapter without copying them into every artifact.
+    public var inputs: [String: InputArtifact]
+
+    public init(stageName: String, key: String, directory: URL, manifest: ArtifactManifest, inputs: [String: InputArtifact] = [:]) {
+        self.stageName = stageName
+        self.key = key
+        self.directory = directory
+        self.manifest = manifest
+        self.inputs = inputs
+    }
+
+    /// This artifact's own input for `role` (e.g. `context.input("model").upstream("from")`).
+    public func upstream(_ role: String) throws -> InputArtifact {
+        guard let artifact = inputs[role] else {
+            throw RunnerError("artifact of stage `\(stageName)`", "has no input `\(role)`",
+                              hint: "its inputs: \(inputs.keys.sorted().joined(separator: ", "))")
+        }
+        return artifact
+    }
 
     /// The artifact's single file, when the upstream stage declared one (`StageResult.primaryFile`).
     public var primaryFile: URL? { manifest.primaryFile.map { directory.appendingPathComponent($0) } }

@@ -146,3 +146,37 @@ import Glibc
     #expect(try String(contentsOf: rebuilt.data.appendingPathComponent("out.txt"), encoding: .utf8) == "b 0\nb 1\nb 2\n!")
     #expect(s.read("out/c.txt") == "b 0\nb 1\nb 2\n!")
 }
+
+/// `grand`: writes its input's input's out.txt (reaching through `InputArtifact.upstream`).
+private struct GrandparentStage: StageImplementation {
+    static let kind = "grand"
+    static let version = 1
+    func run(_ context: StageContext) throws -> StageResult {
+        let grandparent = try context.input("from").upstream("from")
+        try FileManager.default.copyItem(at: grandparent.file("out.txt"), to: context.outputDirectory.appendingPathComponent("out.txt"))
+        try Data((try context.string("suffix")).utf8).write(to: context.outputDirectory.appendingPathComponent("suffix.txt"))
+        return StageResult()
+    }
+}
+
+@Test func stagesReachTheirInputsInputsAndTheyAreRebuiltWhenMissing() throws {
+    let s = Scratch(); defer { s.cleanup() }
+    func recipe(_ suffix: String) -> CompiledRecipe {
+        CompiledRecipe(name: "chain", version: 1, seed: 0, file: s.url("c.yaml"), projectDirectory: s.root, stages: [
+            StageInstance(name: "a", kind: "concat", params: ["text": .string("from a")]),
+            StageInstance(name: "b", kind: "concat", params: ["text": .string("+b")], inputs: ["from": "a"]),
+            StageInstance(name: "c", kind: "grand", params: ["suffix": .string(suffix)], inputs: ["from": "b"]),
+        ], resolved: .null)
+    }
+    var registry = TestStages.registry()
+    registry.register(GrandparentStage())
+    let first = try Executor(store: s.store, registry: registry).apply(recipe("1"))
+    #expect(try String(contentsOf: try #require(s.store.lookup(first.stages[2].key)).data.appendingPathComponent("out.txt"), encoding: .utf8) == "from a")
+
+    try s.store.discard(first.stages[0].key)  // a is gone; b is cached; c must re-run and needs a
+    let plan = try Executor(store: s.store, registry: registry).plan(recipe("2"))
+    #expect(plan.stages.map(\.action) == [.run, .cached, .run])
+    let second = try Executor(store: s.store, registry: registry).apply(recipe("2"))
+    #expect(second.stages.map(\.outcome) == [.miss, .hit, .miss])
+    #expect(second.status == .succeeded)
+}
