@@ -19,7 +19,7 @@ struct RecipeOptions: ParsableArguments {
 }
 
 struct CacheOptions: ParsableArguments {
-    @Option(name: .customLong("cache"), help: ArgumentHelp("The cache directory (default: $RUNNER_CACHE, else .runner/ beside the recipe).", valueName: "dir"))
+    @Option(name: .customLong("cache"), help: ArgumentHelp("The cache directory (default: $RUNNER_CACHE, else .runner/ beside the recipe; for cache/runs commands, ./.runner).", valueName: "dir"))
     var directory: String?
 
     /// `--cache`, else `$RUNNER_CACHE`, else `.runner` in `defaultParent`.
