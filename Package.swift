@@ -47,18 +47,21 @@ let package = Package(
             "Stages", "Pipeline", "Recipe", "Basics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "runner", dependencies: ["RunnerCLI"]),
+        .executableTarget(name: "runner", dependencies: ["RunnerCLI", "Pipeline"]),
 
         // Tests
         .testTarget(name: "BasicsTests", dependencies: ["Basics"]),
         .testTarget(name: "RecipeTests", dependencies: ["Recipe", "Basics"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Recipe", "Basics"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Recipe", "Basics", "PipelineTestStages"]),
+        // Test-only stage implementations and a `runner` built with them (never shipped).
+        .target(name: "PipelineTestStages", dependencies: ["Pipeline", "Recipe", "Basics"], path: "Tests/TestStages"),
+        .executableTarget(name: "runner-testkit", dependencies: ["RunnerCLI", "PipelineTestStages", "Pipeline", "Recipe"], path: "Tests/TestKit"),
         .testTarget(name: "ComputeTests", dependencies: ["Compute", "CPUBackend"], swiftSettings: numericSettings),
         .testTarget(name: "FormatsTests", dependencies: ["Formats", "Quant", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Formats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "CPUBackend", "Formats", "Tokenizer", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
         .testTarget(name: "QuantTests", dependencies: ["Quant", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
         .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplate"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "CLITests", dependencies: ["RunnerCLI", "Basics"]),
+        .testTarget(name: "CLITests", dependencies: ["RunnerCLI", "Pipeline", "Recipe", "Basics", "PipelineTestStages", "runner-testkit", "runner"]),
     ]
 )
