@@ -37,12 +37,15 @@ let package = Package(
         .target(name: "ChatTemplate", dependencies: ["Basics"]),
         .target(name: "Models", dependencies: ["Compute", "Quant", "Formats", "Tokenizer", "ChatTemplate"], swiftSettings: numericSettings),
 
+        .target(name: "Data", dependencies: ["Tokenizer", "ChatTemplate", "Basics"]),
+        .target(name: "Training", dependencies: ["Models", "Compute", "Quant", "Basics"], swiftSettings: numericSettings),
+
         // Recipe side (never imports compute).
         .target(name: "Recipe", dependencies: ["Basics", "Yams"]),
         .target(name: "Pipeline", dependencies: ["Recipe", "Basics"]),
 
         // Where the two sides meet.
-        .target(name: "Stages", dependencies: ["Pipeline", "Recipe", "Models", "CPUBackend", "Formats", "Quant", "Tokenizer", "ChatTemplate", "Compute", "Basics"]),
+        .target(name: "Stages", dependencies: ["Pipeline", "Recipe", "Models", "CPUBackend", "Formats", "Quant", "Tokenizer", "ChatTemplate", "Data", "Training", "Compute", "Basics"]),
         .target(name: "RunnerCLI", dependencies: [
             "Stages", "Pipeline", "Recipe", "Basics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -61,6 +64,8 @@ let package = Package(
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Formats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "CPUBackend", "Formats", "Tokenizer", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
         .testTarget(name: "QuantTests", dependencies: ["Quant", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
+        .testTarget(name: "DataTests", dependencies: ["Data", "Tokenizer", "ChatTemplate", "Formats"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "CPUBackend", "Quant", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
         .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplate"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["RunnerCLI", "Pipeline", "Recipe", "Basics", "PipelineTestStages", "runner-testkit", "runner"]),
     ]

@@ -1,0 +1,1 @@
+// Training module: optimizers, schedules, the step loop, checkpoints (see docs/ARCHITECTURE.md).
