@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "Compute", dependencies: ["Basics"], swiftSettings: numericSettings),
         .target(name: "CPUBackend", dependencies: ["Compute", "CBLAS"], swiftSettings: numericSettings),
         .target(name: "Formats", dependencies: ["Compute", "Basics"], swiftSettings: numericSettings),
-        .target(name: "Quant", dependencies: ["Compute"], swiftSettings: numericSettings),
+        .target(name: "Quant", dependencies: ["Compute", "Basics"], swiftSettings: numericSettings),
         .target(name: "Tokenizer", dependencies: ["Basics"]),
         .target(name: "ChatTemplate", dependencies: ["Basics"]),
         .target(name: "Models", dependencies: ["Compute", "Quant", "Formats", "Tokenizer", "ChatTemplate"], swiftSettings: numericSettings),
