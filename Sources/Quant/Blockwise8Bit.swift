@@ -39,9 +39,10 @@ public struct BlockwiseCodebook: Sendable {
     /// `create_dynamic_map(signed=False)`: Adam's second moment in bitsandbytes' 8-bit optimizers.
     public static let dynamicUnsigned = try! BlockwiseCodebook(code: QuantCodebooks.dynamicUnsigned)
 
-    /// Code index of a value already divided by its block's absmax. NaN maps to 0 as in the C kernel.
+    /// Code index of a value already divided by its block's absmax, via the bin table `binToCode`.
+    /// NaN maps to 0 as in the C kernel.
     @inline(__always)
-    func index(ofNormalized value: Float) -> UInt8 {
+    static func index(ofNormalized value: Float, _ binToCode: UnsafePointer<UInt8>) -> UInt8 {
         let clamped = min(max(value, -1), 1)
         let t = (clamped + 1) * 0.5
         // The kernel computes t * 65535 + 0.5 with one fused multiply-add, then truncates.
@@ -56,14 +57,24 @@ public enum Blockwise8Bit {
     /// Number of absmax values for `count` elements.
     public static func blockCount(_ count: Int, blockSize: Int) -> Int { (count + blockSize - 1) / blockSize }
 
-    /// Quantizes `input` in blocks of `blockSize`: `absmax[b]` = max |x| of block b (NaNs skipped),
-    /// `codes[i]` = index of the code nearest x / absmax (ties to the lower code). A block of zeros
-    /// gets absmax 0 and codes 0. `codes` holds `input.count`, `absmax` holds `blockCount`.
+    /// Quantizes `input` in blocks of `blockSize`: `absmax[b]` = max |x| of block b (NaNs skipped);
+    /// `codes[i]` is the code bitsandbytes' CPU kernel picks for x / absmax: the value falls in one of
+    /// 65536 bins over [-1, 1], and each bin holds the code nearest its centre (ties to the lower
+    /// code). A block of zeros gets absmax 0 and codes 0. `codes` holds `input.count`, `absmax` holds
+    /// `blockCount`.
     public static func quantize(_ input: QuantInput, codebook: BlockwiseCodebook, blockSize: Int,
                                 codes: UnsafeMutableBufferPointer<UInt8>,
                                 absmax: UnsafeMutableBufferPointer<Float>) throws {
         let n = input.count
         try checkSizes(count: n, blockSize: blockSize, codes: codes.count, absmax: absmax.count, what: "quantize_blockwise")
+        codebook.binToCode.withUnsafeBufferPointer { bins in
+            quantizeBlocks(input, bins: bins.baseAddress!, blockSize: blockSize, codes: codes, absmax: absmax)
+        }
+    }
+
+    private static func quantizeBlocks(_ input: QuantInput, bins: UnsafePointer<UInt8>, blockSize: Int,
+                                       codes: UnsafeMutableBufferPointer<UInt8>, absmax: UnsafeMutableBufferPointer<Float>) {
+        let n = input.count
         withScratch(blockSize) { block in
             var start = 0, b = 0
             while start < n {
@@ -75,11 +86,12 @@ public enum Blockwise8Bit {
                     if a > maximum { maximum = a }
                 }
                 absmax[b] = maximum
+                let out = codes.baseAddress! + start
                 if maximum == 0 {
-                    for i in 0..<length { codes[start + i] = 0 }
+                    out.update(repeating: 0, count: length)
                 } else {
                     let inverse = 1 / maximum
-                    for i in 0..<length { codes[start + i] = codebook.index(ofNormalized: block[i] * inverse) }
+                    for i in 0..<length { out[i] = BlockwiseCodebook.index(ofNormalized: block[i] * inverse, bins) }
                 }
                 start += length
                 b += 1

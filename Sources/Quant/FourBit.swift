@@ -37,6 +37,7 @@ public enum FourBit {
         let n = input.count
         guard n > 0 else { throw RunnerError("4-bit quantization", "nothing to quantize (0 elements)") }
         let table = FourBitTable.of(type)
+        let midpoints = table.midpoints, nibbleOfRank = table.nibbleOfRank
         var packed = [UInt8](repeating: 0, count: (n + 1) / 2)
         var absmax = [Float](repeating: 0, count: (n + blockSize - 1) / blockSize)
         let tiny = Float(1e-38)  // torch's clamp(min=1e-38), a float32 subnormal
@@ -64,12 +65,14 @@ public enum FourBit {
                     for i in 0..<length { block[i] = min(max(block[i] / scale, -1), 1) }
                 }
                 // Block sizes are even, so pairs never straddle two blocks.
-                var i = 0
-                while i < length {
-                    let high = table.nibble(of: block[i])
-                    let low = i + 1 < length ? table.nibble(of: block[i + 1]) : table.nibble(of: 0)
-                    packed[(start + i) >> 1] = high << 4 | low
-                    i += 2
+                packed.withUnsafeMutableBufferPointer { bytes in
+                    var i = 0
+                    while i < length {
+                        let high = FourBitTable.nibble(of: block[i], midpoints, nibbleOfRank)
+                        let low = FourBitTable.nibble(of: i + 1 < length ? block[i + 1] : 0, midpoints, nibbleOfRank)
+                        bytes[(start + i) >> 1] = high << 4 | low
+                        i += 2
+                    }
                 }
                 start += length
                 b += 1
@@ -98,9 +101,15 @@ public enum FourBit {
         }
         let pairs = FourBitTable.of(type).pairs
         pairs.withUnsafeBufferPointer { pairs in
-            if case .f32(let direct) = out {
+            switch out {
+            case .f32(let direct):
                 decode(packed, scales, pairs, blockSize, range, direct.baseAddress!)
                 return
+            case .bf16(let direct):
+                decodeBF16(packed, scales, pairs, blockSize, range, direct.baseAddress!)
+                return
+            case .f16:
+                break
             }
             // Narrow outputs: decode a block-sized chunk to f32, then round.
             withScratch(blockSize) { chunk in
@@ -146,22 +155,85 @@ public enum FourBit {
     }
 }
 
+extension FourBit {
+    /// `decode` with bf16 output, rounding to nearest even in SIMD lanes (4 bytes → 8 values).
+    @inline(__always)
+    fileprivate static func decodeBF16(_ packed: UnsafeBufferPointer<UInt8>, _ scales: UnsafeBufferPointer<Float>,
+                                       _ pairs: UnsafeBufferPointer<SIMD2<Float>>, _ blockSize: Int,
+                                       _ range: Range<Int>, _ out: UnsafeMutablePointer<UInt16>) {
+        let bytes = packed.baseAddress!
+        var i = range.lowerBound
+        var o = out
+        while i < range.upperBound {
+            let blockEnd = min(range.upperBound, (i / blockSize + 1) * blockSize)
+            let scale = scales[i / blockSize]
+            if scale.isNaN {  // keep torch's NaN handling: the scalar conversion
+                while i < blockEnd {
+                    let pair = pairs[Int(bytes[i >> 1])]
+                    o.pointee = FloatConversion.floatToBF16((i & 1 == 0 ? pair.x : pair.y) * scale)
+                    o += 1; i += 1
+                }
+                continue
+            }
+            if i & 1 == 1 {
+                o.pointee = FloatConversion.floatToBF16(pairs[Int(bytes[i >> 1])].y * scale)
+                o += 1; i += 1
+            }
+            let splat = SIMD8<Float>(repeating: scale)
+            let destination = UnsafeMutableRawPointer(o)
+            var source = bytes + (i >> 1)
+            let quads = (blockEnd - i) >> 3
+            for q in 0..<quads {
+                let v = SIMD8<Float>(
+                    lowHalf: SIMD4(lowHalf: pairs[Int(source[0])], highHalf: pairs[Int(source[1])]),
+                    highHalf: SIMD4(lowHalf: pairs[Int(source[2])], highHalf: pairs[Int(source[3])])) * splat
+                destination.storeBytes(of: roundToBF16(v), toByteOffset: q &* 16, as: SIMD8<UInt16>.self)
+                source += 4
+            }
+            o += quads * 8; i += quads * 8
+            while i + 1 < blockEnd {
+                let v = pairs[Int(bytes[i >> 1])] * scale
+                o[0] = FloatConversion.floatToBF16(v.x)
+                o[1] = FloatConversion.floatToBF16(v.y)
+                o += 2; i += 2
+            }
+            if i < blockEnd {
+                o.pointee = FloatConversion.floatToBF16(pairs[Int(bytes[i >> 1])].x * scale)
+                o += 1; i += 1
+            }
+        }
+    }
+
+    /// f32 → bf16 bits, round to nearest even (values are finite here: finite codes × finite scale).
+    @inline(__always)
+    private static func roundToBF16(_ v: SIMD8<Float>) -> SIMD8<UInt16> {
+        let bits = unsafeBitCast(v, to: SIMD8<UInt32>.self)
+        let rounded = (bits &+ (0x7FFF &+ ((bits &>> 16) & 1))) &>> 16
+        return SIMD8<UInt16>(truncatingIfNeeded: rounded)
+    }
+}
+
 /// Per-type tables: quantization midpoints in rank order and byte → (high, low) code values.
 struct FourBitTable: Sendable {
     /// 15 ascending midpoints between consecutive code values, padded with +inf to 16.
-    let midpoints: [Float]
-    /// Rank of a value among the sorted codes → nibble (identity for NF4; FP4 codes are unsorted).
-    let nibbleOfRank: [UInt8]
+    let midpoints: SIMD16<Float>
+    /// Rank of a value among the sorted codes → nibble, 4 bits per rank (rank r at bits 4r…4r+3);
+    /// the identity for NF4, a permutation for FP4 whose codes are in bit-pattern order.
+    let nibbleOfRank: UInt64
     /// For every byte b: (code[b >> 4], code[b & 15]).
     let pairs: [SIMD2<Float>]
 
     init(code: [Float]) {
         // Stable sort by value: −0 and +0 compare equal, so the lower index comes first (as torch).
         let order = code.indices.sorted { (code[$0], $0) < (code[$1], $1) }
-        var midpoints = (0..<15).map { (code[order[$0]] + code[order[$0 + 1]]) / 2 }
-        midpoints.append(.infinity)
+        var midpoints = SIMD16<Float>(repeating: .infinity)
+        var nibbleOfRank: UInt64 = 0
+        for rank in 0..<16 {
+            if rank < 15 { midpoints[rank] = (code[order[rank]] + code[order[rank + 1]]) / 2 }
+            nibbleOfRank |= UInt64(order[rank]) << (4 * rank)
+        }
         self.midpoints = midpoints
-        self.nibbleOfRank = order.map { UInt8($0) }
+        self.nibbleOfRank = nibbleOfRank
         self.pairs = (0..<256).map { SIMD2(code[$0 >> 4], code[$0 & 15]) }
     }
 
@@ -170,14 +242,11 @@ struct FourBitTable: Sendable {
     static func of(_ type: FourBitType) -> FourBitTable { type == .nf4 ? nf4 : fp4 }
 
     /// The nibble of a value in [-1, 1]: how many midpoints are < it (torch.bucketize, right=False),
-    /// by a branch-free binary search over the 16 padded midpoints.
+    /// counted with one vector compare, then mapped from rank to nibble.
     @inline(__always)
-    func nibble(of value: Float) -> UInt8 {
-        var rank = 0
-        if midpoints[rank + 7] < value { rank += 8 }
-        if midpoints[rank + 3] < value { rank += 4 }
-        if midpoints[rank + 1] < value { rank += 2 }
-        if midpoints[rank] < value { rank += 1 }
-        return nibbleOfRank[rank]
+    static func nibble(of value: Float, _ midpoints: SIMD16<Float>, _ nibbleOfRank: UInt64) -> UInt8 {
+        let below = midpoints .< SIMD16<Float>(repeating: value)
+        let rank = SIMD16<Int32>(repeating: 0).replacing(with: 1, where: below).wrappedSum()
+        return UInt8(truncatingIfNeeded: nibbleOfRank &>> (UInt64(truncatingIfNeeded: rank) &* 4)) & 0xF
     }
 }
