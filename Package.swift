@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "FormatsTests", dependencies: ["Formats", "Quant", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Formats"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "CPUBackend", "Formats", "Tokenizer", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
-        .testTarget(name: "QuantTests", dependencies: ["Quant", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
+        .testTarget(name: "QuantTests", dependencies: ["Quant", "Compute", "Basics"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
         .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplate"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["RunnerCLI", "Basics"]),
     ]

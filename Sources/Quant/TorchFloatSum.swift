@@ -1,6 +1,7 @@
 // The float32 sum and mean of a 1-D tensor exactly as PyTorch's CPU kernel computes them
 // (cascade sum over 8-lane vectors), so the double-quantization offset matches bitsandbytes bit
-// for bit. Holds for fewer than 32768 elements, where torch reduces on one thread.
+// for bit. Torch splits tensors of ≥ 32768 elements across its threads, which can change the last
+// bit there; this matches torch with one thread at any size, and any thread count below that.
 
 /// PyTorch-compatible float32 reductions (`torch.sum`, `torch.mean` on a contiguous CPU tensor).
 public enum TorchFloatSum {
