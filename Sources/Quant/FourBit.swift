@@ -99,6 +99,7 @@ public enum FourBit {
         guard out.count >= range.count else {
             throw RunnerError("4-bit dequantization", "output holds \(out.count) elements, range \(range) needs \(range.count)")
         }
+        if range.isEmpty { return }
         let pairs = FourBitTable.of(type).pairs
         pairs.withUnsafeBufferPointer { pairs in
             switch out {
@@ -111,7 +112,7 @@ public enum FourBit {
             case .f16:
                 break
             }
-            // Narrow outputs: decode a block-sized chunk to f32, then round.
+            // f16: decode a block-sized chunk to f32, then round.
             withScratch(blockSize) { chunk in
                 var start = range.lowerBound
                 while start < range.upperBound {
