@@ -1,5 +1,7 @@
-// Causal grouped-query attention on the CPU, one (batch, head, query) row at a time:
-// scores = q·kᵀ·scale over visible keys, softmax, weighted sum of values. f32 throughout.
+// Causal grouped-query attention on the CPU: scores = q·kᵀ·scale over visible keys, softmax,
+// weighted sum of values, f32 throughout. Many queries (prefill) go through sgemm per head;
+// a few (decode) go row by row.
+import CBLAS
 import Compute
 import Foundation
 
@@ -15,6 +17,10 @@ extension CPUBackend {
         if let segmentIds { precondition(segmentIds.count == b * s, "segment ids \(segmentIds.shape) for (B, S) = (\(b), \(s))") }
         let group = nh / kvh
         let keys = pastLength + t
+        if t >= 16 {
+            attentionByGEMM(out, logSumExp: logSumExp, q: q, k: k, v: v, pastLength: pastLength, segmentIds: segmentIds, scale: scale)
+            return
+        }
         let qp = f32(q), kp = f32(k), vp = f32(v), op = f32(out)
         let lse = logSumExp.map { f32($0) }
         let seg = segmentIds.map { i32($0) }
@@ -53,6 +59,54 @@ extension CPUBackend {
                     axpy(row[j] * inverse, vp + ((batch * s + j) * kvh + kvHead) * hd, ov, hd)
                 }
                 lse?[(batch * nh + head) * t + i] = maxScore + logf(sum)
+            }
+        }
+    }
+}
+
+extension CPUBackend {
+    /// The same attention, per (batch, head): S = Q·Kᵀ (T × keys) by sgemm, masked row softmax,
+    /// O = P·V by sgemm. Computes the masked upper triangle too, which sgemm makes cheaper than skipping.
+    func attentionByGEMM(_ out: Tensor, logSumExp: Tensor?, q: Tensor, k: Tensor, v: Tensor,
+                         pastLength: Int, segmentIds: Tensor?, scale: Float) {
+        let (b, t, nh, hd) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3])
+        let (s, kvh) = (k.shape[1], k.shape[2])
+        let group = nh / kvh, keys = pastLength + t
+        let qp = f32(q), kp = f32(k), vp = f32(v), op = f32(out)
+        let lse = logSumExp.map { f32($0) }
+        let seg = segmentIds.map { i32($0) }
+        let scores = workerScratch(floatsPerWorker: (t * keys + Parallel.workers - 1) / Parallel.workers)  // (T, keys)
+        for batch in 0..<b {
+            for head in 0..<nh {
+                let kvHead = head / group
+                let qh = qp + batch * t * nh * hd + head * hd             // rows stride NH·HD
+                let kh = kp + batch * s * kvh * hd + kvHead * hd          // rows stride KVH·HD
+                let vh = vp + batch * s * kvh * hd + kvHead * hd
+                let oh = op + batch * t * nh * hd + head * hd
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(t), Int32(keys), Int32(hd), scale,
+                            qh, Int32(nh * hd), kh, Int32(kvh * hd), 0, scores, Int32(keys))
+                let segBase = seg.map { $0 + batch * s }
+                Parallel.forEach(t, work: keys * 8) { rows in
+                    for i in rows {
+                        let row = scores + i * keys, queryIndex = pastLength + i
+                        let ownSegment = segBase?[queryIndex]
+                        var maxScore = -Float.infinity
+                        for j in 0...queryIndex {
+                            if let segBase, segBase[j] != ownSegment { row[j] = -.infinity } else { maxScore = max(maxScore, row[j]) }
+                        }
+                        var sum: Float = 0
+                        for j in 0...queryIndex {
+                            let e = row[j] == -.infinity ? 0 : expf(row[j] - maxScore)
+                            row[j] = e
+                            sum += e
+                        }
+                        scaleInPlace(row, 1 / sum, queryIndex + 1)
+                        if queryIndex + 1 < keys { (row + queryIndex + 1).update(repeating: 0, count: keys - queryIndex - 1) }
+                        lse?[(batch * nh + head) * t + i] = maxScore + logf(sum)
+                    }
+                }
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(hd), Int32(keys), 1,
+                            scores, Int32(keys), vh, Int32(kvh * hd), 0, oh, Int32(nh * hd))
             }
         }
     }

@@ -96,5 +96,5 @@ func softmaxRow(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _
         out[i] = e
         sum += e
     }
-    scale(out, 1 / sum, n)
+    scaleInPlace(out, 1 / sum, n)
 }

@@ -47,7 +47,7 @@ func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<F
 
 /// y[i] = alpha · y[i].
 @inline(__always)
-func scale(_ y: UnsafeMutablePointer<Float>, _ alpha: Float, _ n: Int) {
+func scaleInPlace(_ y: UnsafeMutablePointer<Float>, _ alpha: Float, _ n: Int) {
     let a = Lanes(repeating: alpha)
     var i = 0
     while i + 16 <= n {

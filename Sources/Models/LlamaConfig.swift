@@ -192,6 +192,11 @@ extension LlamaConfig {
     }
 }
 
+/// True for JSON `true`/`false` (Foundation bridges every NSNumber to Bool, so `is Bool` cannot tell).
+private func isJSONBool(_ value: Any) -> Bool {
+    String(describing: type(of: value)).contains("Boolean") || type(of: value) == Bool.self
+}
+
 /// Typed access to a JSON object's keys with errors that name the key.
 struct JSONKeys {
     let dict: [String: Any]
@@ -210,7 +215,7 @@ struct JSONKeys {
 
     func int(_ key: String, required: Bool = false) throws -> Int? {
         guard let value = try value(key, required: required) else { return nil }
-        guard let number = value as? NSNumber, !(value is Bool), number.doubleValue == number.doubleValue.rounded(),
+        guard let number = value as? NSNumber, !isJSONBool(value), number.doubleValue == number.doubleValue.rounded(),
               abs(number.doubleValue) < 1e15 else {
             throw RunnerError("\(source): \(name(key))", "must be an integer, got \(value)")
         }
@@ -219,13 +224,13 @@ struct JSONKeys {
 
     func double(_ key: String, required: Bool = false) throws -> Double? {
         guard let value = try value(key, required: required) else { return nil }
-        guard let number = value as? NSNumber else { throw RunnerError("\(source): \(name(key))", "must be a number, got \(value)") }
+        guard let number = value as? NSNumber, !isJSONBool(value) else { throw RunnerError("\(source): \(name(key))", "must be a number, got \(value)") }
         return number.doubleValue
     }
 
     func bool(_ key: String) throws -> Bool? {
         guard let value = try value(key, required: false) else { return nil }
-        guard let flag = value as? Bool else { throw RunnerError("\(source): \(name(key))", "must be true or false, got \(value)") }
+        guard isJSONBool(value), let flag = value as? Bool else { throw RunnerError("\(source): \(name(key))", "must be true or false, got \(value)") }
         return flag
     }
 
@@ -240,7 +245,7 @@ struct JSONKeys {
         guard let value = try value(key, required: false) else { return [] }
         if let list = value as? [Any] {
             return try list.enumerated().map { index, item in
-                guard let number = item as? NSNumber, !(item is Bool) else {
+                guard let number = item as? NSNumber, !isJSONBool(item) else {
                     throw RunnerError("\(source): \(name(key))[\(index)]", "must be an integer, got \(item)")
                 }
                 return number.intValue

@@ -161,13 +161,14 @@ import Testing
         return (out, lse)
     }
 
-    @Test(arguments: [(0, false), (4, false), (0, true)])
-    func attentionMatchesLoop(past: Int, packed: Bool) {
-        var rng = TestRandom(seed: 8 + UInt64(past))
-        let (b, t, nh, kvh, hd) = (2, 6, 4, 2, 32)
+    /// t < 16 runs row by row; t ≥ 16 goes through sgemm per head.
+    @Test(arguments: [(0, false, 6), (4, false, 6), (0, true, 6), (0, false, 20), (5, false, 17), (0, true, 24)])
+    func attentionMatchesLoop(past: Int, packed: Bool, t: Int) {
+        var rng = TestRandom(seed: 8 + UInt64(past + t))
+        let (b, nh, kvh, hd) = (2, 4, 2, 32)
         let s = past + t + 3  // a cache with unused tail slots
         let q = rng.floats(b * t * nh * hd), k = rng.floats(b * s * kvh * hd), v = rng.floats(b * s * kvh * hd)
-        let segments: [Int32]? = packed ? (0..<b * s).map { Int32(($0 % s) < 2 ? 0 : ($0 % s) < 5 ? 1 : 2) } : nil
+        let segments: [Int32]? = packed ? (0..<b * s).map { Int32(($0 % s) < 2 ? 0 : ($0 % s) < 5 ? 1 : ($0 % s) < 13 ? 2 : 3) } : nil
         let out = cpu.allocate([b, t, nh, hd], dtype: .f32), lse = cpu.allocate([b, nh, t], dtype: .f32)
         cpu.attentionForward(out, logSumExp: lse, q: tensor(cpu, q, [b, t, nh, hd]), k: tensor(cpu, k, [b, s, kvh, hd]),
                              v: tensor(cpu, v, [b, s, kvh, hd]), pastLength: past,

@@ -33,10 +33,13 @@ import Testing
             let last = Array(logits[(tokens.count - 1) * vocab..<tokens.count * vocab])
             let topIds = ints(record["last_top_ids"]), topLogits = (record["last_top_logits"] as! [NSNumber]).map(\.floatValue)
             #expect(maxAbsDifference(topIds.map { last[Int($0)] }, topLogits) <= 1e-3 * range)
+            let lastStride = (record["last_sample_vocab_stride"] as! NSNumber).intValue
+            let lastSampled = (record["last_sampled_logits"] as! [NSNumber]).map(\.floatValue)
+            #expect(maxAbsDifference(stride0(logits, row: tokens.count - 1, vocab: vocab, stride: lastStride), lastSampled) <= 1e-3 * range)
             #expect(Sampler.argmax(last) == topIds[0])
         }
         // Greedy generation through the KV cache (last-position logits only).
-        let generator = try LlamaModel.load(from: url, backend: makeBackend(), maxSequence: 160)
+        let generator = try LlamaModel(config: model.config, weights: model.weights, backend: model.backend, maxSequence: 160)
         let eos = Int32((reference["eos_token_id"] as! NSNumber).intValue)
         for record in records {
             let expected = ints(record["greedy64"])

@@ -90,7 +90,7 @@ def tiny_fixtures():
         print(name, sizes)
 
 
-def smollm2_fixtures(stride=97, topk=32):
+def smollm2_fixtures(stride=1009, last_stride=61, topk=32):
     path = os.path.join(ROOT, "models")
     gguf = "SmolLM2-135M-Instruct.Q4_1.gguf"
     tokenizer = AutoTokenizer.from_pretrained(path, gguf_file=gguf)
@@ -101,6 +101,10 @@ def smollm2_fixtures(stride=97, topk=32):
     prompts.append("The history of the Roman Empire begins")
     records = []
     sample = list(range(0, model.config.vocab_size, stride))
+    last_sample = list(range(0, model.config.vocab_size, last_stride))
+
+    def rounded(values):  # 5 decimals: far below the 1e-3 × range tolerance, keeps the JSON small
+        return [round(float(v), 5) for v in values]
     with torch.no_grad():
         for text in prompts:
             ids = tokenizer(text, return_tensors="pt").input_ids
@@ -113,9 +117,11 @@ def smollm2_fixtures(stride=97, topk=32):
                 "text": text,
                 "tokens": ids[0].tolist(),
                 "sample_vocab_stride": stride,
-                "sampled_logits": logits[:, sample].tolist(),  # (T, ceil(V/stride)): every position
+                "sampled_logits": [rounded(row) for row in logits[:, sample]],  # (T, ceil(V/stride)): every position
+                "last_sample_vocab_stride": last_stride,
+                "last_sampled_logits": rounded(last[last_sample]),
                 "last_top_ids": top.indices.tolist(),
-                "last_top_logits": top.values.tolist(),
+                "last_top_logits": rounded(top.values),
                 "last_min": last.min().item(),
                 "last_max": last.max().item(),
                 "greedy64": generated[0, ids.shape[1]:].tolist(),
