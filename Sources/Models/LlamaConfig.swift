@@ -115,7 +115,7 @@ public struct LlamaConfig: Equatable, Sendable {
 extension LlamaConfig {
     /// Reads and validates `config.json` from a model directory (or the file itself).
     public static func load(contentsOf url: URL) throws -> LlamaConfig {
-        let file = url.hasDirectoryPath || url.pathExtension != "json" ? url.appendingPathComponent("config.json") : url
+        let file = url.pathExtension.lowercased() == "json" ? url : url.appendingPathComponent("config.json")
         let data: Data
         do { data = try Data(contentsOf: file) } catch {
             throw RunnerError(file.path, "cannot read the model config: \(error.localizedDescription)")

@@ -20,8 +20,10 @@ extension LlamaModel {
             config = try LlamaConfig.fromGGUF(source.file)
             weights = try LlamaWeights.load(from: source, config: config, backend: backend, dtype: weightDType)
         } else {
-            config = try LlamaConfig.load(contentsOf: url)
-            let source = try SafetensorsWeights(at: url)
+            // A directory, or its config.json: the weights are the directory's safetensors.
+            let directory = url.pathExtension.lowercased() == "json" ? url.deletingLastPathComponent() : url
+            config = try LlamaConfig.load(contentsOf: directory.appendingPathComponent("config.json"))
+            let source = try SafetensorsWeights(at: directory)
             weights = try LlamaWeights.load(from: source, config: config, backend: backend, dtype: weightDType)
         }
         return try LlamaModel(config: config, weights: weights, backend: backend, maxBatch: maxBatch, maxSequence: maxSequence,
