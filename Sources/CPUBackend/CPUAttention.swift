@@ -75,7 +75,7 @@ extension CPUBackend {
         let qp = f32(q), kp = f32(k), vp = f32(v), op = f32(out)
         let lse = logSumExp.map { f32($0) }
         let seg = segmentIds.map { i32($0) }
-        let scores = workerScratch(floatsPerWorker: (t * keys + Parallel.workers - 1) / Parallel.workers)  // (T, keys)
+        let scores = scratchFloats(t * keys)  // (T, keys)
         for batch in 0..<b {
             for head in 0..<nh {
                 let kvHead = head / group

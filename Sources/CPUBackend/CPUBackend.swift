@@ -10,7 +10,7 @@ import Foundation
 public final class CPUBackend: Backend {
     public let name = "cpu"
 
-    /// Per-worker scratch (attention scores, widened weight rows), grown on first need and reused.
+    /// Scratch (attention scores, widened weights), grown on first need and reused: ops never allocate per call.
     var scratch: HostBuffer = HostBuffer(byteCount: 0)
 
     /// - Parameter threads: cores to use (OpenBLAS and the Swift loops); nil keeps all cores.
@@ -21,11 +21,15 @@ public final class CPUBackend: Backend {
     /// Worker count the kernels split loops over.
     public var workers: Int { Parallel.workers }
 
-    /// Returns at least `floatsPerWorker` f32 of scratch for each worker.
-    func workerScratch(floatsPerWorker: Int) -> UnsafeMutablePointer<Float> {
-        let bytes = floatsPerWorker * 4 * Parallel.workers
-        if scratch.byteCount < bytes { scratch = HostBuffer(byteCount: bytes) }
+    /// Returns at least `floats` f32 of scratch (valid until the next op that uses scratch).
+    func scratchFloats(_ floats: Int) -> UnsafeMutablePointer<Float> {
+        if scratch.byteCount < floats * 4 { scratch = HostBuffer(byteCount: floats * 4) }
         return scratch.pointer.assumingMemoryBound(to: Float.self)
+    }
+
+    /// Returns at least `floatsPerWorker` f32 of scratch for each worker, worker w at `w · floatsPerWorker`.
+    func workerScratch(floatsPerWorker: Int) -> UnsafeMutablePointer<Float> {
+        scratchFloats(floatsPerWorker * Parallel.workers)
     }
 
     // MARK: Memory

@@ -18,7 +18,7 @@ extension CPUBackend {
         switch b.dtype {
         case .f32: bf = UnsafePointer(f32(b))
         case .bf16, .f16:
-            let wide = workerScratch(floatsPerWorker: (b.count + Parallel.workers - 1) / Parallel.workers)
+            let wide = scratchFloats(b.count)
             let src = raw(b)
             let kind: DType16 = b.dtype == .bf16 ? .bf16 : .f16
             Parallel.forEach(b.count / 4096 + 1) { chunks in

@@ -70,3 +70,20 @@ import Testing
         }
     }
 }
+
+@Suite struct GenerationConfigTests {
+    @Test func readsHFGenerationConfig() throws {
+        let json = #"{"do_sample": true, "temperature": 0.7, "top_p": 0.9, "top_k": 20, "repetition_penalty": 1.1, "eos_token_id": [2, 7], "bos_token_id": 1, "max_new_tokens": 128}"#
+        let config = try GenerationConfig.parse(json: Data(json.utf8))
+        #expect(config.sampling == SamplingParameters(doSample: true, temperature: 0.7, topK: 20, topP: 0.9, repetitionPenalty: 1.1))
+        #expect(config.eosTokenIds == [2, 7] && config.bosTokenId == 1 && config.maxNewTokens == 128)
+        let defaults = try GenerationConfig.parse(json: Data("{}".utf8))
+        #expect(defaults.sampling == .greedy && defaults.eosTokenIds.isEmpty)
+        do {
+            _ = try GenerationConfig.parse(json: Data(#"{"top_p": 1.5}"#.utf8), source: "gen.json")
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)" == "gen.json: top_p: must be in (0, 1], got 1.5")
+        }
+    }
+}
