@@ -8,7 +8,7 @@ import Models
 import Testing
 
 @Suite struct TinyModelParityTests {
-    static let names = ["llama_tied_bf16", "llama3_untied_f16", "qwen2_bias_bf16"]
+    static let names = ["llama_tied_bf16", "llama3_untied_f16", "qwen2_bias_bf16", "mistral_untied_bf16"]
 
     @Test(arguments: names)
     func logitsMatchTransformers(name: String) throws {
@@ -60,6 +60,16 @@ import Testing
         {"model_type": "llama", "vocab_size": 32, "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1,
          "num_attention_heads": 2, "rope_theta": 1000.0, "rope_scaling": {"type": "linear", "factor": 2.0}}
         """
+        let mistralDir = Paths.fixtures.appendingPathComponent("tiny/mistral_untied_bf16")
+        let mistral = try LlamaConfig.load(contentsOf: mistralDir)
+        #expect(mistral.architecture == .mistral && mistral.headDim == 16 && mistral.headCount * mistral.headDim == 128)
+        #expect(mistral.slidingWindow == 64)
+        do {
+            _ = try LlamaModel.load(from: mistralDir, backend: makeBackend(), maxSequence: 100)
+            Issue.record("expected a sliding-window error")
+        } catch {
+            #expect("\(error)".contains("sequence length 100 exceeds the sliding window 64"))
+        }
         let parsed = try LlamaConfig.parse(json: Data(old.utf8))
         #expect(parsed.rope == RopeConfig(theta: 1000, scaling: .linear(factor: 2)))
         #expect(parsed.kvHeadCount == 2 && parsed.headDim == 8)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Golden fixtures for ModelsTests, produced by Hugging Face transformers (the reference).
 
-Tiny random checkpoints (Llama tied/bf16, Llama 3 rope scaling untied/f16, Qwen2 with q/k/v biases/bf16):
+Tiny random checkpoints (Llama tied/bf16, Llama 3 rope scaling untied/f16, Qwen2 with q/k/v biases/bf16,
+Mistral untied with head_dim ≠ hidden/heads and a sliding window/bf16):
   Tests/ModelsTests/Fixtures/tiny/<name>/{config.json, model.safetensors}
   Tests/ModelsTests/Fixtures/tiny/<name>/reference.json   token sequences, greedy continuations
   Tests/ModelsTests/Fixtures/tiny/<name>/logits.bin       f32 LE, all positions of every sequence, concatenated
@@ -18,7 +19,7 @@ import shutil
 
 import numpy as np
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, Qwen2Config
+from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, MistralConfig, Qwen2Config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURES = os.path.join(ROOT, "Tests", "ModelsTests", "Fixtures")
@@ -53,6 +54,10 @@ TINY = {
         vocab_size=256, hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
         num_key_value_heads=2, max_position_embeddings=128, rms_norm_eps=1e-6, rope_theta=1000000.0,
         tie_word_embeddings=True, bos_token_id=1, eos_token_id=2), torch.bfloat16),
+    "mistral_untied_bf16": (MistralConfig, dict(
+        vocab_size=256, hidden_size=64, intermediate_size=96, num_hidden_layers=2, num_attention_heads=8,
+        num_key_value_heads=4, head_dim=16, max_position_embeddings=128, rms_norm_eps=1e-5, rope_theta=10000.0,
+        sliding_window=64, tie_word_embeddings=False, bos_token_id=1, eos_token_id=2), torch.bfloat16),
 }
 
 
