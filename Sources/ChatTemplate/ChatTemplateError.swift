@@ -37,7 +37,7 @@ public struct ChatTemplateError: Error, Sendable, CustomStringConvertible, Equat
 
     /// The same error as a Basics diagnostic (for `DiagnosticError` and `--json` output).
     public var diagnostic: Diagnostic {
-        Diagnostic(.error, at: location, keyPath: "chat_template", message, hint: hint)
+        Diagnostic(.error, at: location, message, hint: hint)
     }
 
     public var description: String { diagnostic.description }

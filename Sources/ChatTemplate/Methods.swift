@@ -75,7 +75,7 @@ extension Interpreter {
             case "get":
                 guard let key = bound.value(0, "key") else { throw fail(.type, "get() needs a key", at: offset) }
                 if case .string(let k) = key, let v = d[k] { return v }
-                return bound.value(1, "default") ?? .none
+                return bound.value(1, "default") ?? Value.none
             default:
                 if Interpreter.unsafeMethods.contains(name) { throw unsafe(name, base, at: offset) }
                 return nil
