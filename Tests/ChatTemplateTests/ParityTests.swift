@@ -69,4 +69,22 @@ import Testing
             }
         }
     }
+
+    @Test func generationSpansAgreeInBothUnits() throws {
+        let template = try ChatTemplate(source: try Fixtures.template("chatml-generation.jinja"))
+        let messages: [[String: TemplateValue]] = [
+            ["role": "user", "content": "Grüße 👋"], ["role": "assistant", "content": "  Hallo — 你好 😀  "],
+            ["role": "user", "content": "again"], ["role": "assistant", "content": "ok"],
+        ]
+        let rendered = try template.render(messages: messages)
+        #expect(rendered.generationSpans.count == 2)
+        let scalars = Array(rendered.text.unicodeScalars)
+        let bytes = Array(rendered.text.utf8)
+        for span in rendered.generationSpans {
+            let byScalars = String(String.UnicodeScalarView(scalars[span.scalars]))
+            let byBytes = String(decoding: bytes[span.utf8], as: UTF8.self)
+            #expect(byScalars == byBytes)
+            #expect(byScalars.hasSuffix("<|im_end|>"))
+        }
+    }
 }

@@ -55,6 +55,16 @@ import Testing
         expectLimit("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", "call depth", line: 1, column: 21)
     }
 
+    @Test func exponentialMacroFanOutIsStopped() {
+        // f(n) calls f(n-1) twice: 2^25 calls if unchecked, within the call-depth limit.
+        let source = "{% macro f(n) %}{% if n > 0 %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}x{% endmacro %}{{ f(25) }}"
+        let start = Date()
+        let error = expectTemplateError({ _ = try render(source) })
+        #expect(Date().timeIntervalSince(start) < 10)
+        #expect(error?.kind == .limitExceeded(limit: "steps") || error?.kind == .limitExceeded(limit: "output size"),
+                "\(String(describing: error))")
+    }
+
     @Test func stepBudgetStopsLongComputations() {
         var limits = ChatTemplateLimits()
         limits.maxSteps = 10_000
