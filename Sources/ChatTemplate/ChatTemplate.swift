@@ -61,7 +61,8 @@ public struct ChatTemplate: @unchecked Sendable {  // immutable after init; the 
     }
 
     /// Renders a conversation the way `tokenizer.apply_chat_template(messages, tokenize=False, …)`
-    /// does: message keys whose value is `none` are dropped first; the template sees `messages`,
+    /// does: message keys whose value is `none` are dropped first and reasoning fields are aliased
+    /// (`reasoning_content`/`thinking`/`reasoning`) as transformers does; the template sees `messages`,
     /// `add_generation_prompt`, `bos_token`, `eos_token` (when given), `tools` and `documents`
     /// (`none` unless in `extra`), and every key of `extra` (which wins over the others).
     ///
@@ -84,7 +85,7 @@ public struct ChatTemplate: @unchecked Sendable {  // immutable after init; the 
                        bosToken: String? = nil, eosToken: String? = nil,
                        extra: TemplateDictionary = TemplateDictionary(), now: Date = Date()) throws -> RenderedChat {
         var context = TemplateDictionary()
-        context["messages"] = .list(messages.map(droppingNoneKeys))
+        context["messages"] = .list(messages.map { aliasingReasoning(droppingNoneKeys($0)) })
         context["tools"] = TemplateValue.none
         context["documents"] = TemplateValue.none
         context["add_generation_prompt"] = .bool(addGenerationPrompt)
@@ -101,6 +102,19 @@ private func droppingNoneKeys(_ message: TemplateValue) -> TemplateValue {
     guard case .dict(let dict) = message else { return message }
     var out = TemplateDictionary()
     for (key, value) in dict where value != .none { out[key] = value }
+    return .dict(out)
+}
+
+/// transformers copies a message's reasoning (`reasoning_content`, else `thinking`, else `reasoning`)
+/// to both `thinking` (first key) and `reasoning_content`, the names templates read.
+private func aliasingReasoning(_ message: TemplateValue) -> TemplateValue {
+    guard case .dict(let dict) = message,
+          let reasoning = ["reasoning_content", "thinking", "reasoning"].lazy.compactMap({ dict[$0] }).first(where: { $0 != .none })
+    else { return message }
+    var out = TemplateDictionary()
+    out["thinking"] = reasoning
+    for (key, value) in dict { out[key] = value }
+    out["reasoning_content"] = reasoning
     return .dict(out)
 }
 

@@ -60,6 +60,7 @@ extension Interpreter {
                     guard case .string(let part) = item else { throw fail(.type, "join() needs strings, got \(item.typeName)", at: offset) }
                     return part
                 }.joined(separator: s))
+            case "format": return .string(try pyFormat(s, args: args, kwargs: kwargs, at: offset))
             case "isdigit": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.numericType == .decimal })
             case "isalpha": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.isAlphabetic })
             case "isspace": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy(isPythonWhitespace))
@@ -151,5 +152,54 @@ extension Interpreter {
             splits += 1
         }
         return words
+    }
+
+    /// `str.format` with `{}`, `{0}`, `{name}` fields and `{{`/`}}` escapes; values print as `str()`.
+    /// Format specs and conversions (`{:>4}`, `{!r}`) are not supported.
+    func pyFormat(_ format: String, args: [Value], kwargs: [(String, Value)], at offset: Int) throws -> String {
+        var out = ""
+        var auto = 0
+        var manual = false
+        var scalars = format.unicodeScalars.makeIterator()
+        while let c = scalars.next() {
+            if c == "}" {
+                guard scalars.next() == "}" else { throw fail(.type, "single '}' encountered in format string", at: offset) }
+                out += "}"
+                continue
+            }
+            guard c == "{" else { out.unicodeScalars.append(c); continue }
+            var field = ""
+            var closed = false
+            while let d = scalars.next() {
+                if d == "}" { closed = true; break }
+                if d == "{" && field.isEmpty { field = "{"; closed = true; break }
+                field.unicodeScalars.append(d)
+            }
+            guard closed else { throw fail(.type, "single '{' encountered in format string", at: offset) }
+            if field == "{" { out += "{"; continue }
+            if field.contains(":") || field.contains("!") {
+                throw fail(.unsupported(construct: "format spec"), "format specs and conversions in str.format are not supported", at: offset)
+            }
+            if (field.isEmpty && manual) || (!field.isEmpty && Int(field) != nil && auto > 0) {
+                // Jinja's sandboxed formatter reports both directions with this message.
+                throw fail(.type, "cannot switch from manual field specification to automatic field numbering", at: offset)
+            }
+            if Int(field) != nil { manual = true }
+            let value: Value
+            if field.isEmpty {
+                guard auto < args.count else { throw fail(.type, "Replacement index \(auto) out of range for positional args tuple", at: offset) }
+                value = args[auto]
+                auto += 1
+            } else if let index = Int(field) {
+                guard index < args.count else { throw fail(.type, "Replacement index \(index) out of range for positional args tuple", at: offset) }
+                value = args[index]
+            } else {
+                guard let hit = kwargs.first(where: { $0.0 == field }) else { throw fail(.type, "KeyError: '\(field)'", at: offset) }
+                value = hit.1
+            }
+            out += value.pyStr
+            try checkSize(out.utf8.count, "string", at: offset)
+        }
+        return out
     }
 }

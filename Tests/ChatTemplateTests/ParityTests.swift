@@ -37,6 +37,7 @@ import Testing
                 switch c["error_type"]!.stringValue! {
                 case "TemplateError": #expect(error.kind == .raised(message: message), "\(label): \(error)")
                 case "TypeError": #expect(error.kind == .type && error.message == message, "\(label): \(error)")
+                case "UndefinedError": #expect(error.kind == .undefined && error.message == message, "\(label): \(error)")
                 default: Issue.record("unexpected reference error type in \(label)")
                 }
                 #expect(error.location != nil, "\(label)")
@@ -64,6 +65,7 @@ import Testing
                 case "TemplateError": #expect(error.kind == .raised(message: message), "\(source): \(error)")
                 case "TypeError": #expect(error.kind == .type && error.message == message, "\(source): \(error)")
                 case "UndefinedError": #expect(error.kind == .undefined && error.message == message, "\(source): \(error)")
+                case "ValueError": #expect(error.kind == .type && error.message == message, "\(source): \(error)")
                 default: Issue.record("unexpected reference error type for \(source)")
                 }
             }

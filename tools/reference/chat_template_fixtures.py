@@ -52,6 +52,7 @@ TOKENS = {
     "smollm2-instruct": ("<|im_start|>", "<|im_end|>"),
     "hermes2-pro-llama3-tool-use": ("<|begin_of_text|>", "<|im_end|>"),
     "chatml-generation": (None, "<|im_end|>"),
+    "qwen3-instruct": (None, "<|im_end|>"),
 }
 
 SYSTEM = {"role": "system", "content": "You are a terse assistant. Answer in one line."}
@@ -105,7 +106,13 @@ CONVERSATIONS = {
     "assistant_first": [A1, U1],
     "unknown_role": [{"role": "narrator", "content": "Once upon a time."}, U1],
 }
-TOOL_TEMPLATES = {"llama3.1-instruct", "llama3.2-instruct", "qwen2.5-instruct", "mistral-v0.3-instruct",
+REASONING_TURNS = [
+    U1,
+    {"role": "assistant", "reasoning_content": "The user asks about France. Its capital is Paris.", "content": "Paris."},
+    U2,
+    {"role": "assistant", "thinking": "Japan's capital: Tokyo.", "content": "Tokyo."},
+]
+TOOL_TEMPLATES = {"qwen3-instruct", "llama3.1-instruct", "llama3.2-instruct", "qwen2.5-instruct", "mistral-v0.3-instruct",
                   "mistral-nemo-instruct", "hermes2-pro-llama3-tool-use"}
 EXTRA = {"llama3.1-instruct": {"date_string": "26 Jul 2024"}}
 
@@ -182,6 +189,8 @@ SNIPPETS = [
     "{% set a, b = [1, 2] %}{{ a }}{{ b }}{% for x, y in [[1, 2], [3, 4]] %}{{ x + y }}{% endfor %}{{ (1, 2) | list }}",
     "{{ 'Ünïcödé ß' | upper }}|{{ 'ÀÉ' | lower }}|{{ 'ﬁx' | length }}|{{ '👋🏽' | length }}|{{ 'añb'[1] }}|{{ 'x' * 0 }}",
     "{{ none | string }}|{{ none | default('d') }}|{{ none is defined }}|{{ [] | first }}|{{ {} | items | list }}|{{ 0.1 + 0.2 }}|{{ 3 * 1.5 }}",
+    "{{ '{}-{}-{name}-{{literal}}'.format('a', 'b', name='n') }}|{{ '{1}{0}{1}'.format('x', 'y') }}",
+    "{{ '{}{0}'.format('a') }}",
     "{{ x.y }}",
     "{{ 'a' + 1 }}",
     "{{ n + x }}",
@@ -215,6 +224,8 @@ def main():
         convs = dict(CONVERSATIONS)
         if name in TOOL_TEMPLATES:
             convs["tool_calls"] = TOOL_CALL_TURNS
+        if name == "qwen3-instruct":
+            convs["reasoning"] = REASONING_TURNS
         for conv_name, messages in convs.items():
             for agp in (False, True):
                 tools = [TOOL] if conv_name == "tool_calls" else None
