@@ -72,6 +72,15 @@ import Testing
                     limits: limits)
     }
 
+    @Test func deepRuntimeNestingIsStoppedBeforeTheStackRunsOut() {
+        // Each call nests 30 list levels and recurses: evaluation depth grows ~32 per call, far below
+        // the call-depth limit, so the nesting-depth budget must stop it (on a test thread's stack).
+        let nested = String(repeating: "[", count: 30) + "f(n + 1)" + String(repeating: "]", count: 30)
+        let source = "{% macro f(n) %}{{ \(nested) }}{% endmacro %}{{ f(0) }}"
+        let error = expectTemplateError({ _ = try render(source) })
+        #expect(error?.kind == .limitExceeded(limit: "nesting depth"), "\(String(describing: error))")
+    }
+
     @Test func deepNestingIsRefusedAtParseTime() {
         let deep = "{{ " + String(repeating: "(", count: 500) + "1" + String(repeating: ")", count: 500) + " }}"
         guard let error = expectTemplateError({ _ = try ChatTemplate(source: deep) }) else { return }
