@@ -270,7 +270,6 @@ extension Parser {
     }
 
     mutating func parseCallArguments() throws -> (args: [Expr], kwargs: [(String, Expr)]) {
-        let open = current.offset
         try expectOp("(")
         var args: [Expr] = []
         var kwargs: [(String, Expr)] = []
@@ -291,7 +290,6 @@ extension Parser {
                 args.append(try parseExpression())
             }
         }
-        _ = open
         try expectOp(")")
         return (args, kwargs)
     }

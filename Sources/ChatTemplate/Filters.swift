@@ -260,10 +260,19 @@ extension Interpreter {
 func pyStrip(_ s: String, chars: String?, leading: Bool, trailing: Bool) -> String {
     let set = chars.map { Set($0.unicodeScalars) }
     func strip(_ c: Unicode.Scalar) -> Bool { set.map { $0.contains(c) } ?? isPythonWhitespace(c) }
-    var scalars = Array(s.unicodeScalars)[...]
-    if leading { while let f = scalars.first, strip(f) { scalars.removeFirst() } }
-    if trailing { while let l = scalars.last, strip(l) { scalars.removeLast() } }
-    return String(String.UnicodeScalarView(scalars))
+    let scalars = s.unicodeScalars
+    var start = scalars.startIndex
+    var end = scalars.endIndex
+    if leading { while start < end, strip(scalars[start]) { start = scalars.index(after: start) } }
+    if trailing {
+        while end > start {
+            let before = scalars.index(before: end)
+            guard strip(scalars[before]) else { break }
+            end = before
+        }
+    }
+    if start == scalars.startIndex && end == scalars.endIndex { return s }
+    return String(scalars[start..<end])
 }
 
 func pyCapitalize(_ s: String) -> String {

@@ -222,7 +222,7 @@ final class Interpreter {
             }
             let scope = Frame(parent: frame)
             try bind(item, to: target, in: scope, at: offset)
-            var loop = Dict()
+            var loop = Interpreter.loopTemplate  // same keys every time: values update in place
             loop["index"] = .int(index + 1)
             loop["index0"] = .int(index)
             loop["revindex"] = .int(length - index)
@@ -239,6 +239,15 @@ final class Interpreter {
         }
         return .normal
     }
+
+    /// `loop` with every key present, in Jinja's attribute order, so each iteration only updates values.
+    static let loopTemplate: Dict = {
+        var d = Dict()
+        for key in ["index", "index0", "revindex", "revindex0", "first", "last", "length", "depth", "depth0", "previtem", "nextitem"] {
+            d[key] = Value.none
+        }
+        return d
+    }()
 
     func bind(_ item: Value, to target: [String], in scope: Frame, at offset: Int) throws {
         if target.count == 1 {

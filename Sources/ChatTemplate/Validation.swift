@@ -1,8 +1,9 @@
-// Parse-time check that every filter and test a template names exists in this subset, so an
-// unsupported one is reported with its line:col before anything renders (as Jinja's compiler does).
+// Parse-time checks, as Jinja's compiler does them: every filter and test a template names exists
+// in this subset, and `break`/`continue` sit inside a loop — reported with line:col before rendering.
 
 struct Validator {
     let source: SourceText
+    var inLoop = false
 
     func check(_ body: [Stmt]) throws {
         for statement in body { try check(statement) }
@@ -10,7 +11,12 @@ struct Validator {
 
     func check(_ statement: Stmt) throws {
         switch statement.kind {
-        case .text, .breakLoop, .continueLoop: break
+        case .text: break
+        case .breakLoop, .continueLoop:
+            if !inLoop {
+                throw ChatTemplateError(.syntax, "`{% \(statement.kind.isBreak ? "break" : "continue") %}` outside of a for loop",
+                                        at: source.location(statement.offset))
+            }
         case .output(let e): try check(e)
         case .ifChain(let branches, let elseBody):
             for branch in branches { try check(branch.test); try check(branch.body) }
@@ -18,7 +24,9 @@ struct Validator {
         case .forLoop(_, let iterable, let filter, let body, let elseBody):
             try check(iterable)
             if let filter { try check(filter) }
-            try check(body)
+            var loopBody = self
+            loopBody.inLoop = true
+            try loopBody.check(body)
             try check(elseBody)
         case .set(_, let e): try check(e)
         case .setBlock(_, let filters, let body):
@@ -26,7 +34,9 @@ struct Validator {
             try check(body)
         case .macro(let definition):
             for d in definition.defaults { try check(d) }
-            try check(definition.body)
+            var macroBody = self
+            macroBody.inLoop = false
+            try macroBody.check(definition.body)
         case .callBlock(let call, _, let defaults, let body):
             try check(call)
             for d in defaults { try check(d) }
@@ -77,4 +87,8 @@ struct Validator {
         case .conditional(let t, let a, let b): try check(t); try check(a); if let b { try check(b) }
         }
     }
+}
+
+private extension Stmt.Kind {
+    var isBreak: Bool { if case .breakLoop = self { return true }; return false }
 }

@@ -57,7 +57,7 @@ enum BuiltinFunction: String {
     case range, namespace, dict, raiseException = "raise_exception", strftimeNow = "strftime_now"
 }
 
-indirect enum Value {
+enum Value {
     /// Jinja's default `Undefined`: falsy, renders empty, errors on attribute access and arithmetic.
     /// The payload says what was undefined, for error messages.
     case undefined(String)

@@ -3,7 +3,7 @@
 // with the template's own message), and `{% generation %}` spans must match its indices.
 import Foundation
 import Testing
-@testable import ChatTemplate
+import ChatTemplate
 
 @Suite struct ParityTests {
     static let templateFiles: [String] = {

@@ -2,7 +2,7 @@
 // naming the limit and the position; unsupported constructs and syntax errors name line:col.
 import Foundation
 import Testing
-@testable import ChatTemplate
+import ChatTemplate
 
 @Suite struct SafetyTests {
     func render(_ source: String, limits: ChatTemplateLimits = ChatTemplateLimits()) throws -> String {
@@ -111,6 +111,7 @@ import Testing
             ("{{ a + }}", 1, 8),
             ("ok\n{% endfor %}", 2, 4),
             ("{# never closed", 1, 1),
+            ("{% if x %}\n  {% break %}{% endif %}", 2, 3),
         ]
         for (source, line, column) in cases {
             let error = expectTemplateError({ _ = try ChatTemplate(source: source, name: "t.jinja") })

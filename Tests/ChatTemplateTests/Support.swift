@@ -2,7 +2,7 @@
 // the pinned date the reference script used for `strftime_now`.
 import Foundation
 import Testing
-@testable import ChatTemplate
+import ChatTemplate
 
 enum Fixtures {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
