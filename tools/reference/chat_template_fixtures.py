@@ -112,6 +112,27 @@ REASONING_TURNS = [
     U2,
     {"role": "assistant", "thinking": "Japan's capital: Tokyo.", "content": "Tokyo."},
 ]
+def random_conversations(seed, count):
+    """Seeded random conversations: odd whitespace, unicode, empty content, roles in and out of order."""
+    import random
+    rng = random.Random(seed)
+    pieces = ["", " ", "\n", "\t", "  ", "hello", "Grüße", "你好", "🙂", "a\r\nb", "{{ not jinja }}", "<|im_end|>", "'\"",
+              "\\n", "x" * 40, "end.\n\n"]
+    out = []
+    for _ in range(count):
+        turns = []
+        if rng.random() < 0.5:
+            turns.append({"role": "system", "content": "".join(rng.choice(pieces) for _ in range(rng.randint(0, 4)))})
+        for i in range(rng.randint(1, 6)):
+            role = ["user", "assistant"][i % 2] if rng.random() < 0.9 else rng.choice(["user", "assistant", "system"])
+            turns.append({"role": role, "content": "".join(rng.choice(pieces) for _ in range(rng.randint(0, 5)))})
+        out.append(turns)
+    return out
+
+
+RANDOM_TEMPLATES = {"llama2-chat", "llama3-instruct", "mistral-v1-system", "zephyr-7b-beta", "smollm2-instruct",
+                    "phi3-mini-instruct", "qwen2.5-instruct", "chatml-generation"}
+
 TOOL_TEMPLATES = {"qwen3-instruct", "llama3.1-instruct", "llama3.2-instruct", "qwen2.5-instruct", "mistral-v0.3-instruct",
                   "mistral-nemo-instruct", "hermes2-pro-llama3-tool-use"}
 EXTRA = {"llama3.1-instruct": {"date_string": "26 Jul 2024"}}
@@ -226,6 +247,9 @@ def main():
             convs["tool_calls"] = TOOL_CALL_TURNS
         if name == "qwen3-instruct":
             convs["reasoning"] = REASONING_TURNS
+        if name in RANDOM_TEMPLATES:
+            for i, turns in enumerate(random_conversations(seed=len(name), count=6)):
+                convs[f"random_{i}"] = turns
         for conv_name, messages in convs.items():
             for agp in (False, True):
                 tools = [TOOL] if conv_name == "tool_calls" else None
