@@ -35,22 +35,6 @@ final class Macro {
     }
 }
 
-/// A variable scope: the root (context + top-level `set`), one per loop iteration, one per macro call.
-final class Frame {
-    var variables: [String: Value] = [:]
-    let parent: Frame?
-    init(parent: Frame?) { self.parent = parent }
-
-    func lookup(_ name: String) -> Value? {
-        var frame: Frame? = self
-        while let current = frame {
-            if let value = current.variables[name] { return value }
-            frame = current.parent
-        }
-        return nil
-    }
-}
-
 /// Global functions: what transformers' environment adds to Jinja's defaults, minus anything
 /// that reaches outside the template (no `strftime_now` clock unless a fixed date is given).
 enum BuiltinFunction: String {

@@ -1,4 +1,5 @@
-// Jinja tests (`x is defined`, `n is even`, `v is string`, …): the ones chat templates use.
+// Jinja tests — the predicates after `is` (`x is defined`, `n is even`, `v is string`, …) that chat
+// templates use.
 
 extension Interpreter {
     static let supportedTests = ["defined", "undefined", "none", "string", "number", "integer", "float", "boolean",
