@@ -22,8 +22,10 @@ extension Interpreter {
         case .dict(let pairs):
             var dict = Dict()
             for (keyExpr, valueExpr) in pairs {
-                guard case .string(let key) = try evaluate(keyExpr, in: frame) else {
-                    throw fail(.unsupported(construct: "non-string dict key"), "dictionary keys must be strings here", at: keyExpr.offset)
+                let keyValue = try evaluate(keyExpr, in: frame)
+                guard let key = DictKey(keyValue) else {
+                    throw fail(.unsupported(construct: "dict key of type \(keyValue.typeName)"),
+                               "dictionary keys must be strings or integers here, got \(keyValue.typeName)", at: keyExpr.offset)
                 }
                 dict[key] = try evaluate(valueExpr, in: frame)
             }
@@ -119,7 +121,9 @@ extension Interpreter {
     func item(_ key: Value, of base: Value, at offset: Int) throws -> Value {
         switch (base, key) {
         case (.undefined, _): throw undefinedError(base, at: offset)
-        case (.dict(let d), .string(let k)): return d[k] ?? .undefined("'dict object' has no attribute '\(k)'")
+        case (.dict(let d), _):
+            guard let k = DictKey(key) else { return .undefined("'dict object' has no attribute \(key.pyRepr)") }
+            return d[k] ?? .undefined("'dict object' has no attribute '\(k.text)'")
         case (.namespace, .string(let k)): return try attribute(k, of: base, at: offset)
         case (.list(let items), _):
             guard let i = key.integer else { return .undefined("list index must be an integer") }
@@ -246,8 +250,8 @@ extension Interpreter {
                 for (key, value) in d.pairs { ns.attributes[key] = value }
             }
             for (key, value) in kwargs { ns.attributes[key] = value }
-            if let bad = ns.attributes.keys.first(where: { $0.hasPrefix("_") }) {
-                throw fail(.unsupported(construct: "underscore attribute"), "namespace attributes starting with `_` are not allowed (`\(bad)`)",
+            if let bad = ns.attributes.keys.first(where: { $0.text.hasPrefix("_") }) {
+                throw fail(.unsupported(construct: "underscore attribute"), "namespace attributes starting with `_` are not allowed (`\(bad.text)`)",
                            at: offset)
             }
             return .namespace(ns)

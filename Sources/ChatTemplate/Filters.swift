@@ -169,8 +169,8 @@ extension Interpreter {
         case "items":
             switch value {
             case .undefined: return .list([])
-            case .dict(let d): return .list(d.pairs.map { .list([.string($0.0), $0.1]) })
-            case .namespace(let ns): return .list(ns.attributes.pairs.map { .list([.string($0.0), $0.1]) })
+            case .dict(let d): return .list(d.pairs.map { .list([$0.0.value, $0.1]) })
+            case .namespace(let ns): return .list(ns.attributes.pairs.map { .list([$0.0.value, $0.1]) })
             default: throw fail(.type, "items filter needs a mapping, got \(value.typeName)", at: offset)
             }
         case "unique":
@@ -184,7 +184,7 @@ extension Interpreter {
             var attribute: String? = nil
             if name == "dictsort" {
                 guard case .dict(let d) = value else { throw fail(.type, "dictsort needs a mapping", at: offset) }
-                items = d.pairs.map { .list([.string($0.0), $0.1]) }
+                items = d.pairs.map { .list([$0.0.value, $0.1]) }
                 let byValue = string(args.value(1, "by")) == "value"
                 attribute = byValue ? "1" : "0"
             } else {

@@ -192,8 +192,8 @@ final class Interpreter {
         switch value {
         case .undefined: return []
         case .list(let items): return items
-        case .dict(let d): return d.keys.map { .string($0) }
-        case .namespace(let ns): return ns.attributes.keys.map { .string($0) }
+        case .dict(let d): return d.keys.map(\.value)
+        case .namespace(let ns): return ns.attributes.keys.map(\.value)
         case .string(let s): return s.unicodeScalars.map { .string(String($0)) }
         default: throw fail(.type, "'\(value.typeName)' object is not iterable", at: offset)
         }

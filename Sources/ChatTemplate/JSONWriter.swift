@@ -64,14 +64,26 @@ struct JSONWriter {
         }
     }
 
-    private func writeObject(_ pairs: [(String, Value)], level: Int, into out: inout String) throws {
+    private func writeObject(_ pairs: [(DictKey, Value)], level: Int, into out: inout String) throws {
         if pairs.isEmpty { out += "{}"; return }
-        let ordered = sortKeys ? pairs.sorted { $0.0.unicodeScalars.lexicographicallyPrecedes($1.0.unicodeScalars) } : pairs
+        var ordered = pairs
+        if sortKeys {
+            // Python sorts the keys themselves: numbers numerically, strings by code point; mixing fails.
+            var mixed = false
+            ordered.sort { a, b in
+                switch (a.0, b.0) {
+                case (.string(let x), .string(let y)): return x.unicodeScalars.lexicographicallyPrecedes(y.unicodeScalars)
+                case (.int(let x), .int(let y)): return x < y
+                default: mixed = true; return false
+                }
+            }
+            if mixed { throw interpreter.fail(.type, "'<' not supported between instances of 'int' and 'str'", at: offset) }
+        }
         out += "{"
         for (i, (key, item)) in ordered.enumerated() {
             if i > 0 { out += itemSeparator }
             newline(level + 1, &out)
-            out += quote(key) + keySeparator
+            out += quote(key.text) + keySeparator
             try write(item, level: level + 1, into: &out)
         }
         newline(level, &out)

@@ -70,12 +70,12 @@ extension Interpreter {
             }
         case .dict(let d):
             switch name {
-            case "items": return .list(d.pairs.map { .list([.string($0.0), $0.1]) })
-            case "keys": return .list(d.keys.map { .string($0) })
+            case "items": return .list(d.pairs.map { .list([$0.0.value, $0.1]) })
+            case "keys": return .list(d.keys.map(\.value))
             case "values": return .list(d.pairs.map { $0.1 })
             case "get":
                 guard let key = bound.value(0, "key") else { throw fail(.type, "get() needs a key", at: offset) }
-                if case .string(let k) = key, let v = d[k] { return v }
+                if let k = DictKey(key), let v = d[k] { return v }
                 return bound.value(1, "default") ?? Value.none
             default:
                 if Interpreter.unsafeMethods.contains(name) { throw unsafe(name, base, at: offset) }

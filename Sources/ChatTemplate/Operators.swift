@@ -137,8 +137,7 @@ extension Interpreter {
             return needle.isEmpty || s.contains(needle)
         case .list(let items): return items.contains { pyEqual($0, element) }
         case .dict(let d):
-            if case .string(let key) = element { return d[key] != nil }
-            return false
+            return DictKey(element).map { d[$0] != nil } ?? false
         case .namespace(let ns):
             if case .string(let key) = element { return ns.attributes[key] != nil }
             return false

@@ -1,13 +1,45 @@
 // Runtime values inside the interpreter: the data types of TemplateValue plus Jinja's undefined,
 // namespaces, macros and the few global functions. Python semantics for truth, equality, str().
 
-/// Insertion-ordered dictionary with string keys (Python dicts keep insertion order).
+/// A dictionary key: templates build dicts with string keys, and some with integer keys
+/// (`{0: 0, 512: 128}`); `True`/`1` and `1.0`/`1` are the same key, as in Python.
+enum DictKey: Hashable {
+    case string(String)
+    case int(Int)
+
+    init?(_ value: Value) {
+        switch value {
+        case .string(let s): self = .string(s)
+        case .int(let i): self = .int(i)
+        case .bool(let b): self = .int(b ? 1 : 0)
+        case .float(let d) where d.rounded() == d && abs(d) < 9e18: self = .int(Int(d))
+        default: return nil
+        }
+    }
+
+    var value: Value {
+        switch self {
+        case .string(let s): return .string(s)
+        case .int(let i): return .int(i)
+        }
+    }
+
+    /// How the key prints: `str()` for attribute lists and JSON object keys, `repr()` inside dicts.
+    var text: String { switch self { case .string(let s): return s; case .int(let i): return String(i) } }
+    var repr: String { switch self { case .string(let s): return pyStringRepr(s); case .int(let i): return String(i) } }
+}
+
+/// Insertion-ordered dictionary (Python dicts keep insertion order).
 struct Dict {
-    private(set) var keys: [String] = []
-    private var storage: [String: Value] = [:]
+    private(set) var keys: [DictKey] = []
+    private var storage: [DictKey: Value] = [:]
 
     var count: Int { keys.count }
     subscript(key: String) -> Value? {
+        get { self[DictKey.string(key)] }
+        set { self[DictKey.string(key)] = newValue }
+    }
+    subscript(key: DictKey) -> Value? {
         get { storage[key] }
         set {
             if let newValue {
@@ -17,7 +49,7 @@ struct Dict {
             }
         }
     }
-    var pairs: [(String, Value)] { keys.map { ($0, storage[$0]!) } }
+    var pairs: [(DictKey, Value)] { keys.map { ($0, storage[$0]!) } }
 }
 
 /// `namespace(...)`: the one mutable object a template may create (`{% set ns.x = … %}`).
@@ -190,8 +222,8 @@ extension Value {
         case .float(let d): return pyFloatRepr(d)
         case .string(let s): return pyStringRepr(s)
         case .list(let l): return "[" + l.map(\.pyRepr).joined(separator: ", ") + "]"
-        case .dict(let d): return "{" + d.pairs.map { pyStringRepr($0.0) + ": " + $0.1.pyRepr }.joined(separator: ", ") + "}"
-        case .namespace(let ns): return "<Namespace " + ns.attributes.pairs.map { "\($0.0)=\($0.1.pyRepr)" }.joined(separator: ", ") + ">"
+        case .dict(let d): return "{" + d.pairs.map { $0.0.repr + ": " + $0.1.pyRepr }.joined(separator: ", ") + "}"
+        case .namespace(let ns): return "<Namespace " + ns.attributes.pairs.map { "\($0.0.text)=\($0.1.pyRepr)" }.joined(separator: ", ") + ">"
         case .macro(let m): return "<Macro '\(m.definition.name)'>"
         case .function(let f): return "<built-in function \(f.rawValue)>"
         }

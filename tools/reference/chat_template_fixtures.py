@@ -212,6 +212,8 @@ SNIPPETS = [
     "{{ none | string }}|{{ none | default('d') }}|{{ none is defined }}|{{ [] | first }}|{{ {} | items | list }}|{{ 0.1 + 0.2 }}|{{ 3 * 1.5 }}",
     "{{ '{}-{}-{name}-{{literal}}'.format('a', 'b', name='n') }}|{{ '{1}{0}{1}'.format('x', 'y') }}",
     "{{ '{}{0}'.format('a') }}",
+    "{% set m = {0: 'zero', 512: 'x', 'k': 1} %}{{ m[512] }}{{ m[0] }}{{ m }}|{{ m | tojson }}|{% for k, v in m.items() %}{{ k }}={{ v }} {% endfor %}|{% for k in m %}{{ k }},{% endfor %}|{{ 512 in m }}{{ m.get(0) }}{{ m[true] }}",
+    "{{ {3: 'c', 1: 'a'} | tojson(sort_keys=true) }}|{% for k, v in {2: 'b', 1: 'a'} | dictsort %}{{ k }}{{ v }}{% endfor %}",
     "{{ x.y }}",
     "{{ 'a' + 1 }}",
     "{{ n + x }}",
