@@ -17,8 +17,10 @@ extension Interpreter {
             if let value = frame.lookup(name) { return value }
             if let function = BuiltinFunction(rawValue: name) { return .function(function) }
             return .undefined("'\(name)' is undefined")
-        case .list(let items), .tuple(let items):
+        case .list(let items):
             return .list(try items.map { try evaluate($0, in: frame) })
+        case .tuple(let items):
+            return .tuple(try items.map { try evaluate($0, in: frame) })
         case .dict(let pairs):
             var dict = Dict()
             for (keyExpr, valueExpr) in pairs {
@@ -125,7 +127,7 @@ extension Interpreter {
             guard let k = DictKey(key) else { return .undefined("'dict object' has no attribute \(key.pyRepr)") }
             return d[k] ?? .undefined("'dict object' has no attribute '\(k.text)'")
         case (.namespace, .string(let k)): return try attribute(k, of: base, at: offset)
-        case (.list(let items), _):
+        case (.list(let items), _), (.tuple(let items), _):
             guard let i = key.integer else { return .undefined("list index must be an integer") }
             let index = i < 0 ? i + items.count : i
             return items.indices.contains(index) ? items[index] : .undefined("list object has no element \(i)")
@@ -155,6 +157,7 @@ extension Interpreter {
         switch value {
         case .undefined: throw undefinedError(value, at: offset)
         case .list(let items): return .list(indices(items.count).map { items[$0] })
+        case .tuple(let items): return .tuple(indices(items.count).map { items[$0] })
         case .string(let s):
             let scalars = Array(s.unicodeScalars)
             var out = String.UnicodeScalarView()

@@ -40,7 +40,7 @@ extension Interpreter {
             switch value {
             case .undefined: return .int(0)
             case .string(let s): return .int(s.unicodeScalars.count)
-            case .list(let l): return .int(l.count)
+            case .list(let l), .tuple(let l): return .int(l.count)
             case .dict(let d): return .int(d.count)
             case .namespace(let ns): return .int(ns.attributes.count)
             default: throw fail(.type, "object of type '\(value.typeName)' has no len()", at: offset)
@@ -53,7 +53,7 @@ extension Interpreter {
             default: break
             }
             var separators: (String, String)? = nil
-            if case .list(let parts)? = args.value(2, "separators"), parts.count == 2,
+            if let parts = args.value(2, "separators")?.sequenceItems, parts.count == 2,
                case .string(let item) = parts[0], case .string(let key) = parts[1] { separators = (item, key) }
             let json = try JSONWriter(interpreter: self, offset: offset, indent: indent,
                                       ensureASCII: args.value(1, "ensure_ascii")?.truthy ?? false,
@@ -169,8 +169,8 @@ extension Interpreter {
         case "items":
             switch value {
             case .undefined: return .list([])
-            case .dict(let d): return .list(d.pairs.map { .list([$0.0.value, $0.1]) })
-            case .namespace(let ns): return .list(ns.attributes.pairs.map { .list([$0.0.value, $0.1]) })
+            case .dict(let d): return .list(d.pairs.map { .tuple([$0.0.value, $0.1]) })
+            case .namespace(let ns): return .list(ns.attributes.pairs.map { .tuple([$0.0.value, $0.1]) })
             default: throw fail(.type, "items filter needs a mapping, got \(value.typeName)", at: offset)
             }
         case "unique":
@@ -184,7 +184,7 @@ extension Interpreter {
             var attribute: String? = nil
             if name == "dictsort" {
                 guard case .dict(let d) = value else { throw fail(.type, "dictsort needs a mapping", at: offset) }
-                items = d.pairs.map { .list([$0.0.value, $0.1]) }
+                items = d.pairs.map { .tuple([$0.0.value, $0.1]) }
                 let byValue = string(args.value(1, "by")) == "value"
                 attribute = byValue ? "1" : "0"
             } else {

@@ -191,7 +191,7 @@ final class Interpreter {
     func iterate(_ value: Value, at offset: Int) throws -> [Value] {
         switch value {
         case .undefined: return []
-        case .list(let items): return items
+        case .list(let items), .tuple(let items): return items
         case .dict(let d): return d.keys.map(\.value)
         case .namespace(let ns): return ns.attributes.keys.map(\.value)
         case .string(let s): return s.unicodeScalars.map { .string(String($0)) }

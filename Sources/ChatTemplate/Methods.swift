@@ -24,7 +24,7 @@ extension Interpreter {
                 let candidates: [String]
                 switch bound.value(0, "prefix") {
                 case .string(let p)?: candidates = [p]
-                case .list(let items)?: candidates = items.compactMap { if case .string(let p) = $0 { return p }; return nil }
+                case .list(let items)?, .tuple(let items)?: candidates = items.compactMap { if case .string(let p) = $0 { return p }; return nil }
                 default: throw fail(.type, "\(name)() needs a string or a tuple of strings", at: offset)
                 }
                 let scalars = Array(s.unicodeScalars)
@@ -70,7 +70,7 @@ extension Interpreter {
             }
         case .dict(let d):
             switch name {
-            case "items": return .list(d.pairs.map { .list([$0.0.value, $0.1]) })
+            case "items": return .list(d.pairs.map { .tuple([$0.0.value, $0.1]) })
             case "keys": return .list(d.keys.map(\.value))
             case "values": return .list(d.pairs.map { $0.1 })
             case "get":
@@ -81,7 +81,7 @@ extension Interpreter {
                 if Interpreter.unsafeMethods.contains(name) { throw unsafe(name, base, at: offset) }
                 return nil
             }
-        case .list(let items):
+        case .list(let items), .tuple(let items):
             switch name {
             case "index":
                 guard let needle = args.first, let i = items.firstIndex(where: { pyEqual($0, needle) }) else {

@@ -35,13 +35,16 @@ extension Interpreter {
         case (.add, .list(let x), .list(let y)):
             try checkSize(x.count + y.count, "list", at: offset)
             return .list(x + y)
+        case (.add, .tuple(let x), .tuple(let y)):
+            try checkSize(x.count + y.count, "tuple", at: offset)
+            return .tuple(x + y)
         case (.mul, .string(let s), _), (.mul, _, .string(let s)):
             guard let n = (a.integer ?? b.integer) else { throw unsupported() }
             let (total, over) = s.utf8.count.multipliedReportingOverflow(by: max(n, 0))
             if over { throw limitHit("value size", "string repetition is too large", at: offset, setting: "maxValueSize") }
             try checkSize(total, "string", at: offset)
             return .string(String(repeating: s, count: max(n, 0)))
-        case (.mul, .list(let items), _), (.mul, _, .list(let items)):
+        case (.mul, .list(let items), _), (.mul, _, .list(let items)), (.mul, .tuple(let items), _), (.mul, _, .tuple(let items)):
             guard let n = (a.integer ?? b.integer) else { throw unsupported() }
             let (total, over) = items.count.multipliedReportingOverflow(by: max(n, 0))
             if over { throw limitHit("value size", "list repetition is too large", at: offset, setting: "maxValueSize") }
@@ -49,6 +52,8 @@ extension Interpreter {
             var out: [Value] = []
             out.reserveCapacity(total)
             for _ in 0..<max(n, 0) { out += items }
+            if case .tuple = a { return .tuple(out) }
+            if case .tuple = b { return .tuple(out) }
             return .list(out)
         case (.mod, .string, _):
             throw fail(.unsupported(construct: "% formatting"), "printf-style `%` string formatting is not supported", at: offset,
@@ -135,7 +140,7 @@ extension Interpreter {
                 throw fail(.type, "'in <string>' requires string as left operand, not \(element.typeName)", at: offset)
             }
             return needle.isEmpty || s.contains(needle)
-        case .list(let items): return items.contains { pyEqual($0, element) }
+        case .list(let items), .tuple(let items): return items.contains { pyEqual($0, element) }
         case .dict(let d):
             return DictKey(element).map { d[$0] != nil } ?? false
         case .namespace(let ns):

@@ -25,9 +25,9 @@ extension Interpreter {
         case "false": if case .bool(false) = value { return true }; return false
         case "mapping": if case .dict = value { return true }; return false
         case "iterable":
-            switch value { case .list, .dict, .string, .undefined, .namespace: return true; default: return false }
+            switch value { case .list, .tuple, .dict, .string, .undefined, .namespace: return true; default: return false }
         case "sequence":
-            switch value { case .list, .dict, .string: return true; default: return false }
+            switch value { case .list, .tuple, .dict, .string: return true; default: return false }
         case "callable":
             switch value { case .macro, .function: return true; default: return false }
         case "even", "odd", "divisibleby":

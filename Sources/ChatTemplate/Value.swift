@@ -83,6 +83,8 @@ enum Value {
     case float(Double)
     case string(String)
     case list([Value])
+    /// Python tuples: tuple literals, `items()` pairs. They behave as lists but print as `(a, b)`.
+    case tuple([Value])
     case dict(Dict)
     case namespace(Namespace)
     case macro(Macro)
@@ -105,6 +107,14 @@ enum Value {
 
     var isUndefined: Bool { if case .undefined = self { return true } else { return false } }
 
+    /// Items of a list or tuple.
+    var sequenceItems: [Value]? {
+        switch self {
+        case .list(let items), .tuple(let items): return items
+        default: return nil
+        }
+    }
+
     /// Python truthiness.
     var truthy: Bool {
         switch self {
@@ -113,7 +123,7 @@ enum Value {
         case .int(let i): return i != 0
         case .float(let d): return d != 0
         case .string(let s): return !s.isEmpty
-        case .list(let l): return !l.isEmpty
+        case .list(let l), .tuple(let l): return !l.isEmpty
         case .dict(let d): return d.count > 0
         case .namespace, .macro, .function: return true
         }
@@ -129,6 +139,7 @@ enum Value {
         case .float: return "float"
         case .string: return "str"
         case .list: return "list"
+        case .tuple: return "tuple"
         case .dict: return "dict"
         case .namespace: return "Namespace"
         case .macro: return "Macro"
@@ -161,7 +172,8 @@ func pyEqual(_ a: Value, _ b: Value) -> Bool {
     switch (a, b) {
     case (.undefined, .undefined), (.none, .none): return true
     case (.string(let x), .string(let y)): return x == y
-    case (.list(let x), .list(let y)): return x.count == y.count && zip(x, y).allSatisfy { pyEqual($0, $1) }
+    case (.list(let x), .list(let y)), (.tuple(let x), .tuple(let y)):
+        return x.count == y.count && zip(x, y).allSatisfy { pyEqual($0, $1) }
     case (.dict(let x), .dict(let y)):
         guard x.count == y.count else { return false }
         for (key, value) in x.pairs {
@@ -182,7 +194,7 @@ func pyEqual(_ a: Value, _ b: Value) -> Bool {
 func pyLess(_ a: Value, _ b: Value) -> Bool? {
     switch (a, b) {
     case (.string(let x), .string(let y)): return x.unicodeScalars.lexicographicallyPrecedes(y.unicodeScalars)
-    case (.list(let x), .list(let y)):
+    case (.list(let x), .list(let y)), (.tuple(let x), .tuple(let y)):
         for (p, q) in zip(x, y) where !pyEqual(p, q) { return pyLess(p, q) }
         return x.count < y.count
     default:
@@ -222,6 +234,7 @@ extension Value {
         case .float(let d): return pyFloatRepr(d)
         case .string(let s): return pyStringRepr(s)
         case .list(let l): return "[" + l.map(\.pyRepr).joined(separator: ", ") + "]"
+        case .tuple(let t): return "(" + t.map(\.pyRepr).joined(separator: ", ") + (t.count == 1 ? ",)" : ")")
         case .dict(let d): return "{" + d.pairs.map { $0.0.repr + ": " + $0.1.pyRepr }.joined(separator: ", ") + "}"
         case .namespace(let ns): return "<Namespace " + ns.attributes.pairs.map { "\($0.0.text)=\($0.1.pyRepr)" }.joined(separator: ", ") + ">"
         case .macro(let m): return "<Macro '\(m.definition.name)'>"

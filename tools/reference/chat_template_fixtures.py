@@ -214,6 +214,7 @@ SNIPPETS = [
     "{{ '{}{0}'.format('a') }}",
     "{% set m = {0: 'zero', 512: 'x', 'k': 1} %}{{ m[512] }}{{ m[0] }}{{ m }}|{{ m | tojson }}|{% for k, v in m.items() %}{{ k }}={{ v }} {% endfor %}|{% for k in m %}{{ k }},{% endfor %}|{{ 512 in m }}{{ m.get(0) }}{{ m[true] }}",
     "{{ {3: 'c', 1: 'a'} | tojson(sort_keys=true) }}|{% for k, v in {2: 'b', 1: 'a'} | dictsort %}{{ k }}{{ v }}{% endfor %}",
+    "{{ d.items() | list }}|{{ d | items | list }}|{{ (1,) }}|{{ (1, 'a') }}|{{ () }}|{{ {2: 'b', 1: 'a'} | dictsort }}|{{ (1, 2) + (3,) }}|{{ (1, 2) * 2 }}|{{ (1, 2) == [1, 2] }}|{{ (1, 2) | tojson }}|{{ (3, 1) | sort }}|{{ (1, 2)[1] }}|{{ (1, 2, 3)[1:] }}",
     "{{ x.y }}",
     "{{ 'a' + 1 }}",
     "{{ n + x }}",
