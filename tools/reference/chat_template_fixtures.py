@@ -238,7 +238,19 @@ def render_snippets():
     return out
 
 
+def refresh_smollm2_template():
+    """smollm2-instruct.jinja is `tokenizer.chat_template` of the project's real model (GGUF metadata)."""
+    path = ROOT / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    if not path.exists():
+        print(f"note: {path} missing (run scripts/bootstrap.sh); keeping the committed smollm2 template")
+        return
+    import gguf
+    field = gguf.GGUFReader(str(path)).fields["tokenizer.chat_template"]
+    (TEMPLATES / "smollm2-instruct.jinja").write_text(bytes(field.parts[field.data[0]]).decode("utf-8"))
+
+
 def main():
+    refresh_smollm2_template()
     cases = []
     for path in sorted(TEMPLATES.glob("*.jinja")):
         name = path.stem
