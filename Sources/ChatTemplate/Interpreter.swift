@@ -21,6 +21,15 @@ final class Interpreter {
     var rootUTF8 = 0
     var spans: [GenerationSpan] = []
 
+    /// `loop` with every key present, in Jinja's attribute order, so each iteration only updates values.
+    let loopTemplate: Dict = {
+        var d = Dict()
+        for key in ["index", "index0", "revindex", "revindex0", "first", "last", "length", "depth", "depth0", "previtem", "nextitem"] {
+            d[key] = Value.none
+        }
+        return d
+    }()
+
     enum Flow { case normal, breakLoop, continueLoop }
 
     init(source: SourceText, limits: ChatTemplateLimits, now: Date) {
@@ -222,7 +231,7 @@ final class Interpreter {
             }
             let scope = Frame(parent: frame)
             try bind(item, to: target, in: scope, at: offset)
-            var loop = Interpreter.loopTemplate  // same keys every time: values update in place
+            var loop = loopTemplate  // same keys every time: values update in place
             loop["index"] = .int(index + 1)
             loop["index0"] = .int(index)
             loop["revindex"] = .int(length - index)
@@ -239,15 +248,6 @@ final class Interpreter {
         }
         return .normal
     }
-
-    /// `loop` with every key present, in Jinja's attribute order, so each iteration only updates values.
-    static let loopTemplate: Dict = {
-        var d = Dict()
-        for key in ["index", "index0", "revindex", "revindex0", "first", "last", "length", "depth", "depth0", "previtem", "nextitem"] {
-            d[key] = Value.none
-        }
-        return d
-    }()
 
     func bind(_ item: Value, to target: [String], in scope: Frame, at offset: Int) throws {
         if target.count == 1 {

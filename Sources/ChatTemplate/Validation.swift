@@ -52,7 +52,7 @@ struct Validator {
         guard Interpreter.supportedFilters.contains(filter.name) else {
             throw ChatTemplateError(.unsupported(construct: "filter \(filter.name)"), "unknown filter `\(filter.name)`",
                                     at: source.location(filter.offset),
-                                    hint: "supported filters: " + Interpreter.supportedFilters.sorted().joined(separator: ", "))
+                                    hint: suggestion(for: filter.name, among: Interpreter.supportedFilters, kind: "filters"))
         }
         for a in filter.args { try check(a) }
         for (_, a) in filter.kwargs { try check(a) }
@@ -77,7 +77,8 @@ struct Validator {
             guard Interpreter.supportedTests.contains(name) else {
                 throw ChatTemplateError(.unsupported(construct: "test \(name)"), "unknown test `\(name)`",
                                         at: source.location(expr.offset),
-                                        hint: "supported tests: " + Interpreter.supportedTests.filter { $0.first!.isLetter }.joined(separator: ", "))
+                                        hint: suggestion(for: name, among: Set(Interpreter.supportedTests.filter { $0.first!.isLetter }),
+                                                         kind: "tests"))
             }
             try check(b)
             for a in args { try check(a) }
@@ -87,6 +88,25 @@ struct Validator {
         case .conditional(let t, let a, let b): try check(t); try check(a); if let b { try check(b) }
         }
     }
+}
+
+/// "did you mean `length`?" when a known name is within two edits, else the list of known names.
+func suggestion(for name: String, among known: Set<String>, kind: String) -> String {
+    func distance(_ a: [Character], _ b: [Character]) -> Int {
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1]
+            for (j, y) in b.enumerated() {
+                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+    let target = Array(name)
+    let best = known.map { ($0, distance(target, Array($0))) }.min { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
+    if let best, best.1 <= 2 { return "did you mean `\(best.0)`?" }
+    return "supported \(kind): " + known.sorted().joined(separator: ", ")
 }
 
 private extension Stmt.Kind {

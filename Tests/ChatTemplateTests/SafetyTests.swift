@@ -102,6 +102,8 @@ import ChatTemplate
         #expect(filter?.location?.line == 2 && filter?.location?.column == 8)
         let test = expectTemplateError({ _ = try ChatTemplate(source: "{% if x is prime %}{% endif %}") })
         #expect(test?.kind == .unsupported(construct: "test prime"))
+        let typo = expectTemplateError({ _ = try ChatTemplate(source: "{{ messages | lenght }}") })
+        #expect(typo?.hint == "did you mean `length`?")
     }
 
     @Test func syntaxErrorsNameLineAndColumn() {
