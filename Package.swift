@@ -31,7 +31,7 @@ let package = Package(
         // Compute side (never sees a recipe).
         .target(name: "Compute", dependencies: ["Basics"], swiftSettings: numericSettings),
         .target(name: "CPUBackend", dependencies: ["Compute", "CBLAS"], swiftSettings: numericSettings),
-        .target(name: "Formats", dependencies: ["Compute", "Basics"], swiftSettings: numericSettings),
+        .target(name: "Formats", dependencies: ["Compute", "Basics", "Quant"], swiftSettings: numericSettings),
         .target(name: "Quant", dependencies: ["Compute"], swiftSettings: numericSettings),
         .target(name: "Tokenizer", dependencies: ["Basics"]),
         .target(name: "ChatTemplate", dependencies: ["Basics"]),
