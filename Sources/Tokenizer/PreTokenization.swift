@@ -46,7 +46,8 @@ struct PreTokenization {
             case .metaspace(let replacement, let scheme, let split):
                 let mark = Array(replacement.utf8)
                 transform { piece, isFirst, out in
-                    let startsWithMark = piece.starts(with: mark)
+                    // Spaces are replaced first, so text starting with a space already starts with the mark.
+                    let startsWithMark = piece.first == 0x20 || piece.starts(with: mark)
                     let prepend = scheme == .always || (scheme == .first && isFirst && atTextStart)
                     if prepend && !startsWithMark { out.append(contentsOf: mark) }
                     for byte in piece {

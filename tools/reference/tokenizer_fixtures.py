@@ -99,21 +99,26 @@ def corpus():
     return texts
 
 
+PARTIAL_DECODE_TEXTS = ("你好，世界！这是一个测试。", "emoji 😀😃 family 👨‍👩‍👧‍👦 flag 🇫🇷 thumbs 👍🏽 heart ❤️")
+
+
 def cases(tok, texts):
-    """ids with and without special tokens, and both decodings, straight from the Rust tokenizer."""
+    """ids with and without special tokens, and both decodings, straight from the Rust tokenizer.
+    For a few texts, also the decoding of every prefix of the ids (cut UTF-8 sequences)."""
     out = []
     for text in texts:
         ids = tok.encode(text, add_special_tokens=True).ids
         plain = tok.encode(text, add_special_tokens=False).ids
-        out.append(
-            {
-                "text": text,
-                "ids": ids,
-                "ids_no_special": plain,
-                "decoded": tok.decode(ids, skip_special_tokens=False),
-                "decoded_skip_special": tok.decode(ids, skip_special_tokens=True),
-            }
-        )
+        case = {
+            "text": text,
+            "ids": ids,
+            "ids_no_special": plain,
+            "decoded": tok.decode(ids, skip_special_tokens=False),
+            "decoded_skip_special": tok.decode(ids, skip_special_tokens=True),
+        }
+        if text in PARTIAL_DECODE_TEXTS:
+            case["prefix_decodes"] = [tok.decode(plain[:n], skip_special_tokens=False) for n in range(1, len(plain) + 1)]
+        out.append(case)
     return out
 
 
