@@ -13,8 +13,8 @@ struct BPEModel {
     let units: BPEUnits
     /// Token text as the vocabulary spells it, by id (e.g. "Ġworld", "▁Hello", "<0x0A>").
     let pieces: [String]
-    /// Id by token text as the vocabulary spells it.
-    let pieceIds: [String: Int32]
+    /// Id by the exact UTF-8 of the token text as the vocabulary spells it.
+    let pieceIds: ByteKeyTable<Int32>
     /// Token id by its key bytes: the raw bytes for byte-level vocabularies, UTF-8 otherwise.
     let lookup: ByteKeyTable<Int32>
     /// For `.bytes`: the id of each single-byte token, or -1.

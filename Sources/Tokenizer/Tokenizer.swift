@@ -61,8 +61,9 @@ public final class Tokenizer: @unchecked Sendable {
 
     /// The id of a token spelled as in the vocabulary, or of an added token.
     public func tokenId(_ piece: String) -> Int32? {
-        if let added = addedTokens.first(where: { $0.content == piece }) { return added.id }
-        return model.pieceIds[piece]
+        let utf8 = Array(piece.utf8)
+        if let added = addedTokens.first(where: { $0.content.utf8.elementsEqual(utf8) }) { return added.id }
+        return model.pieceIds.find(utf8)
     }
 
     /// Ids of the added tokens marked special (skipped by `decode(_:skipSpecialTokens: true)`).

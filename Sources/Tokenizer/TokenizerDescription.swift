@@ -181,38 +181,44 @@ func splitMerge(_ merge: String) -> (String, String)? {
 /// every split of every token into two tokens, best score first (ties: longer left, longer right,
 /// then vocabulary order).
 func mergesFromScores(tokens: [String], scores: [Float]) -> [(String, String)] {
-    var ids: [String: Int] = [:]
-    for (index, token) in tokens.enumerated() { ids[token] = index }
+    // Keys are exact UTF-8 (Python compares code points; Swift's String would equate canonically
+    // equivalent tokens).
+    var ids: [[UInt8]: Int] = [:]
+    for (index, token) in tokens.enumerated() { ids[Array(token.utf8)] = index }
     // Python's dict(zip(tokens, scores)): first position wins the order, the last score the value.
     var order: [String] = []
-    var scoreOf: [String: Float] = [:]
+    var scoreOf: [[UInt8]: Float] = [:]
     for (token, score) in zip(tokens, scores) {
-        if scoreOf[token] == nil { order.append(token) }
-        scoreOf[token] = score
+        let key = Array(token.utf8)
+        if scoreOf[key] == nil { order.append(token) }
+        scoreOf[key] = score
     }
-    struct Candidate { var left: String; var right: String; var score: Float; var leftLength: Int; var rightLength: Int }
+    struct Candidate { var left: String; var right: String; var leftId: Int; var rightId: Int
+                       var score: Float; var leftLength: Int; var rightLength: Int }
     var candidates: [Candidate] = []
     for token in order {
         let scalars = Array(token.unicodeScalars)
         guard scalars.count > 1 else { continue }
+        let score = scoreOf[Array(token.utf8)]!
         var local: [Candidate] = []
         for cut in 1..<scalars.count {
             var left = String.UnicodeScalarView(); left.append(contentsOf: scalars[..<cut])
             var right = String.UnicodeScalarView(); right.append(contentsOf: scalars[cut...])
             let l = String(left), r = String(right)
-            if ids[l] != nil && ids[r] != nil {
-                local.append(Candidate(left: l, right: r, score: scoreOf[token]!, leftLength: cut, rightLength: scalars.count - cut))
+            if let leftId = ids[Array(l.utf8)], let rightId = ids[Array(r.utf8)] {
+                local.append(Candidate(left: l, right: r, leftId: leftId, rightId: rightId, score: score,
+                                       leftLength: cut, rightLength: scalars.count - cut))
             }
         }
-        local.sort { (ids[$0.left]!, ids[$0.right]!) < (ids[$1.left]!, ids[$1.right]!) }
+        local.sort { ($0.leftId, $0.rightId) < ($1.leftId, $1.rightId) }
         candidates += local
     }
-    let order2 = candidates.indices.sorted { a, b in
+    let sorted = candidates.indices.sorted { a, b in
         let x = candidates[a], y = candidates[b]
         if x.score != y.score { return x.score > y.score }
         if x.leftLength != y.leftLength { return x.leftLength > y.leftLength }
         if x.rightLength != y.rightLength { return x.rightLength > y.rightLength }
         return a < b
     }
-    return order2.map { (candidates[$0].left, candidates[$0].right) }
+    return sorted.map { (candidates[$0].left, candidates[$0].right) }
 }

@@ -137,7 +137,7 @@ enum TokenizerJSONReader {
         var owner: [Int: String] = [:]
         for (token, idNode) in entries {
             let id = try int(idNode, "model.vocab[\"\(token)\"]", in: vocabNode, range: 0...(entries.count * 4 + 1024))
-            if let other = owner[id], other != token {
+            if let other = owner[id], !other.utf8.elementsEqual(token.utf8) {
                 throw fail("model.vocab[\"\(token)\"]", idNode, "id \(id) is already used by \"\(other)\"", hint: "token ids must be unique")
             }
             owner[id] = token
