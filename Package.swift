@@ -15,6 +15,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "runner", targets: ["runner"]),
+        .executable(name: "tokenizer-bench", targets: ["tokenizer-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -48,6 +49,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "runner", dependencies: ["RunnerCLI"]),
+
+        // Benchmarks (not tests): bench/<name>/run.sh.
+        .executableTarget(name: "tokenizer-bench", dependencies: ["Tokenizer", "Formats"], path: "bench/tokenizer",
+                          exclude: ["run.sh", "bench_hf.py", "make_corpus.py"]),
 
         // Tests
         .testTarget(name: "BasicsTests", dependencies: ["Basics"]),
