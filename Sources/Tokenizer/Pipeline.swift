@@ -33,6 +33,9 @@ enum NormalizerStep: Sendable, Equatable {
     case prepend(String)
     /// Replaces every occurrence of a literal string.
     case replace(pattern: String, content: String)
+    /// Unicode normalization forms (Qwen2's tokenizer.json uses NFC).
+    case nfc, nfd, nfkc, nfkd
+    case lowercase
 }
 
 /// When Metaspace puts its replacement character in front of the text.

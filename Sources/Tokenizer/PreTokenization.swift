@@ -1,6 +1,8 @@
 // Runs the normalizer and pre-tokenizer steps over one stretch of text: the result is a byte buffer
 // and the ranges of its pre-tokens, ready for the BPE model.
 
+import Foundation
+
 /// Reusable buffers for normalizing and pre-tokenizing one stretch of text.
 struct PreTokenization {
     /// The (normalized, transformed) text of the stretch being processed.
@@ -20,6 +22,17 @@ struct PreTokenization {
                 if !buffer.isEmpty { buffer.insert(contentsOf: prefix.utf8, at: 0) }
             case .replace(let pattern, let content):
                 buffer = replacing(buffer, Array(pattern.utf8), Array(content.utf8))
+            case .nfc, .nfd, .nfkc, .nfkd, .lowercase:
+                let text = String(decoding: buffer, as: UTF8.self)
+                let normalized: String
+                switch step {
+                case .nfc: normalized = text.precomposedStringWithCanonicalMapping
+                case .nfd: normalized = text.decomposedStringWithCanonicalMapping
+                case .nfkc: normalized = text.precomposedStringWithCompatibilityMapping
+                case .nfkd: normalized = text.decomposedStringWithCompatibilityMapping
+                default: normalized = text.lowercased()
+                }
+                buffer = Array(normalized.utf8)
             }
         }
         pieces.removeAll(keepingCapacity: true)

@@ -38,6 +38,7 @@ public final class Tokenizer: @unchecked Sendable {
         rawMatcher = AddedTokenMatcher(addedTokens.filter { !$0.normalized })
         normalizedMatcher = AddedTokenMatcher(addedTokens.filter { $0.normalized })
         addedById = Dictionary(addedTokens.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+        vocabularySize = max(model.pieces.count, (addedTokens.map { Int($0.id) }.max() ?? -1) + 1)
         bosTokenId = bos
         eosTokenId = eos
         unknownTokenId = unknown
@@ -47,9 +48,7 @@ public final class Tokenizer: @unchecked Sendable {
     // MARK: - Vocabulary
 
     /// Number of ids: the model's vocabulary plus added tokens beyond it.
-    public var vocabularySize: Int {
-        max(model.pieces.count, (addedTokens.map { Int($0.id) }.max() ?? -1) + 1)
-    }
+    public let vocabularySize: Int
 
     /// The token as the vocabulary spells it (`"Ġworld"`, `"▁Hello"`, `"<|im_start|>"`); nil for an
     /// id outside the vocabulary.
@@ -57,6 +56,25 @@ public final class Tokenizer: @unchecked Sendable {
         if let added = addedById[id] { return added.content }
         guard id >= 0 && Int(id) < model.pieces.count else { return nil }
         return model.pieces[Int(id)]
+    }
+
+    /// The bytes of text the token stands for: GPT-2 alphabet undone for byte-level vocabularies;
+    /// `▁` as a space and `<0xNN>` as that byte for SentencePiece ones; added tokens as written. For
+    /// streaming output, concatenate and decode as UTF-8 once complete. Nil outside the vocabulary.
+    public func tokenBytes(_ id: Int32) -> [UInt8]? {
+        guard let piece = tokenPiece(id) else { return nil }
+        if addedById[id] != nil { return Array(piece.utf8) }
+        switch model.units {
+        case .bytes:
+            return ByteLevelAlphabet.bytes(of: piece) ?? Array(piece.utf8)
+        case .scalars:
+            let utf8 = Array(piece.utf8)
+            if utf8.count == 6, piece.hasPrefix("<0x"), utf8[5] == UInt8(ascii: ">"),
+               let byte = UInt8(String(decoding: utf8[3..<5], as: UTF8.self), radix: 16) {
+                return [byte]
+            }
+            return replacing(utf8, Array("\u{2581}".utf8), [0x20])
+        }
     }
 
     /// The id of a token spelled as in the vocabulary, or of an added token.
@@ -78,11 +96,18 @@ public final class Tokenizer: @unchecked Sendable {
     /// added around them, as Hugging Face's `encode(text, add_special_tokens=True)` does.
     public func encode(_ text: String, addSpecialTokens: Bool = true) -> [Int32] {
         var text = text
-        return text.withUTF8 { encode(utf8: $0, addSpecialTokens: addSpecialTokens) }
+        return text.withUTF8 { encodeValid($0, addSpecialTokens: addSpecialTokens) }
     }
 
-    /// `encode` over UTF-8 bytes, which must be valid UTF-8.
+    /// `encode` over UTF-8 bytes; invalid sequences are first replaced by U+FFFD, as `String(decoding:)` does.
     public func encode(utf8 bytes: UnsafeBufferPointer<UInt8>, addSpecialTokens: Bool = true) -> [Int32] {
+        guard String(validating: bytes, as: UTF8.self) != nil else {
+            return encode(String(decoding: bytes, as: UTF8.self), addSpecialTokens: addSpecialTokens)
+        }
+        return encodeValid(bytes, addSpecialTokens: addSpecialTokens)
+    }
+
+    private func encodeValid(_ bytes: UnsafeBufferPointer<UInt8>, addSpecialTokens: Bool) -> [Int32] {
         var output: [Int32] = []
         output.reserveCapacity(bytes.count / 3 + 4)
         if addSpecialTokens { output.append(contentsOf: postProcessor.prefix) }

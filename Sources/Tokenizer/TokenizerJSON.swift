@@ -193,8 +193,13 @@ enum TokenizerJSONReader {
         case "Replace":
             return [.replace(pattern: try stringPattern(node["pattern"], "\(path).pattern", in: node),
                              content: try string(node["content"], "\(path).content", in: node))]
+        case "NFC": return [.nfc]
+        case "NFD": return [.nfd]
+        case "NFKC": return [.nfkc]
+        case "NFKD": return [.nfkd]
+        case "Lowercase": return [.lowercase]
         case let other:
-            throw unsupported("\(path).type", node, "normalizer \"\(other)\"", "Sequence, Prepend, Replace")
+            throw unsupported("\(path).type", node, "normalizer \"\(other)\"", "Sequence, Prepend, Replace, NFC, NFD, NFKC, NFKD, Lowercase")
         }
     }
 
@@ -296,8 +301,9 @@ enum TokenizerJSONReader {
             var specials: [String: [Int32]] = [:]
             if let table = node["special_tokens"], case .object(let members) = table.value {
                 for (name, entry) in members {
+                    let limit = max(model.pieces.count, (added.map { Int($0.id) }.max() ?? -1) + 1) - 1
                     let ids = try array(entry["ids"], "\(path).special_tokens.\(name).ids", in: entry).enumerated().map {
-                        Int32(try int($1, "\(path).special_tokens.\(name).ids[\($0)]", in: entry))
+                        Int32(try int($1, "\(path).special_tokens.\(name).ids[\($0)]", in: entry, range: 0...max(limit, 0)))
                     }
                     specials[name] = ids
                 }

@@ -68,14 +68,17 @@ import Testing
 
         let template = try diagnostic("{" + tinyModel + #", "post_processor": {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<s>"}}], "special_tokens": {}}}"#)
         #expect(template.keyPath == "post_processor.single[0]")
+
+        let outOfRange = try diagnostic("{" + tinyModel + #", "post_processor": {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<s>"}}], "special_tokens": {"<s>": {"id": "<s>", "ids": [7], "tokens": ["<s>"]}}}}"#)
+        #expect(outOfRange.keyPath == "post_processor.special_tokens.<s>.ids[0]")
     }
 
     @Test func unsupportedPartsAreNamed() throws {
         let unigram = try diagnostic(#"{"model": {"type": "Unigram", "vocab": []}}"#)
         #expect(unigram.keyPath == "model.type" && unigram.hint?.contains("BPE") == true)
 
-        let normalizer = try diagnostic("{" + tinyModel + #", "normalizer": {"type": "NFKC"}}"#)
-        #expect(normalizer.keyPath == "normalizer.type" && normalizer.message.contains("NFKC"))
+        let normalizer = try diagnostic("{" + tinyModel + #", "normalizer": {"type": "BertNormalizer"}}"#)
+        #expect(normalizer.keyPath == "normalizer.type" && normalizer.message.contains("BertNormalizer"))
 
         let regex = try diagnostic("{" + tinyModel + #", "pre_tokenizer": {"type": "Split", "pattern": {"Regex": "\\w+"}, "behavior": "Isolated"}}"#)
         #expect(regex.keyPath == "pre_tokenizer.pattern.Regex")

@@ -104,3 +104,35 @@ func tokenizerJSON(vocab: [String], merges: [(String, String)], pairMerges: Bool
         #expect(tokenizer.encode("Hello world") == [19556, 905])
     }
 }
+
+/// Small tokenizers trained and saved by Hugging Face itself: NFC, added-token flags, ignore_merges,
+/// Metaspace with split and byte fallback.
+@Suite struct TrainedTokenizerJSONTests {
+    @Test(arguments: ["tiny_qwen2", "tiny_llama3", "tiny_metaspace"])
+    func matchesHuggingFace(_ name: String) throws {
+        let tokenizer = try Tokenizer(contentsOf: Fixtures.directory.appendingPathComponent("\(name).tokenizer.json"))
+        expectParity(tokenizer, try Fixtures.load("\(name).json", as: ParityFixture.self))
+    }
+
+    @Test func tokenBytesSpellTheText() throws {
+        for name in ["tiny_qwen2", "tiny_metaspace"] {
+            let tokenizer = try Tokenizer(contentsOf: Fixtures.directory.appendingPathComponent("\(name).tokenizer.json"))
+            let text = "Hello world, café 123"
+            let bytes = tokenizer.encode(text, addSpecialTokens: false).flatMap { tokenizer.tokenBytes($0) ?? [] }
+            let expected = name == "tiny_metaspace" ? " " + text : text  // Metaspace prepends a space
+            #expect(String(decoding: bytes, as: UTF8.self) == expected, "\(name)")
+        }
+        let smol = try Shared.smol.get()
+        let text = "Grüße 👨‍👩‍👧 <|im_start|>user\n  x"
+        #expect(String(decoding: smol.encode(text).flatMap { smol.tokenBytes($0)! }, as: UTF8.self) == text)
+        #expect(smol.tokenBytes(-1) == nil)
+    }
+
+    @Test func invalidUTF8IsRepairedNotFatal() throws {
+        let smol = try Shared.smol.get()
+        let bytes: [UInt8] = [0x48, 0x69, 0xF0, 0x9F, 0x20, 0xE2, 0x82]  // "Hi", a cut emoji, " ", a cut "€"
+        let ids = bytes.withUnsafeBufferPointer { smol.encode(utf8: $0) }
+        #expect(ids == smol.encode(String(decoding: bytes, as: UTF8.self)))
+        #expect(smol.decode(ids) == "Hi\u{FFFD} \u{FFFD}")
+    }
+}

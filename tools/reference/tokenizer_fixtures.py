@@ -14,6 +14,10 @@ Tokenizers used:
   Metaspace(prepend_scheme="first"), merges derived from the scores, byte fallback.
 - llama_spm_legacy: the same vocabulary with the pipeline of Llama 2's own tokenizer.json
   (normalizer Prepend("▁") + Replace(" ", "▁"), no pre-tokenizer).
+- tiny_*: small BPE tokenizers trained here with `tokenizers` (their tokenizer.json is committed), to
+  test the tokenizer.json path with files HF itself wrote: Qwen2 split + NFC normalizer + added tokens
+  with lstrip/rstrip/single_word/normalized flags + TemplateProcessing; Llama 3 split with
+  ignore_merges; Metaspace(split, always) with byte fallback, an unknown token and a Metaspace decoder.
 - splits: the pieces HF's `Split(Regex(...), behavior="isolated")` cuts for the GPT-2, Llama 3 and
   Qwen2 pre-tokenizer regexes, which the Swift matchers reimplement by hand.
 """
@@ -23,7 +27,7 @@ import os
 import random
 import sys
 
-from tokenizers import Regex, normalizers, pre_tokenizers
+from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 from transformers import AutoTokenizer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -130,6 +134,50 @@ def write(name, payload):
     print(f"wrote {path} ({os.path.getsize(path)} bytes)")
 
 
+TRAINING_TEXT = [
+    "The quick brown fox jumps over the lazy dog. Hello world, hello again! It's a test; we're testing.",
+    "Tokenizers split text into pieces: words, numbers like 12345 and 2026, punctuation... and spaces.",
+    "def hello(name):\n    return f'hello {name}'\n\nprint(hello('world'))",
+    "Café, naïve, résumé — über straße. 你好世界。こんにちは。",
+] * 20
+
+
+def tiny_tokenizers(texts):
+    """Three small trained tokenizers exercising the tokenizer.json features real models use."""
+    alphabet = pre_tokenizers.ByteLevel.alphabet()
+
+    qwen = Tokenizer(models.BPE())
+    qwen.normalizer = normalizers.NFC()
+    qwen.pre_tokenizer = pre_tokenizers.Sequence(
+        [pre_tokenizers.Split(Regex(QWEN2_SPLIT), behavior="isolated"), pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)]
+    )
+    qwen.decoder = decoders.ByteLevel()
+    qwen.train_from_iterator(TRAINING_TEXT + texts, trainers.BpeTrainer(vocab_size=420, initial_alphabet=alphabet, special_tokens=["<|endoftext|>"], show_progress=False))
+    qwen.add_special_tokens([AddedToken("<mask>", lstrip=True, rstrip=True, normalized=False, special=True), "<|im_start|>", "<|im_end|>"])
+    qwen.add_tokens([AddedToken("hello", single_word=True, normalized=True), AddedToken("é", normalized=True), AddedToken(" sp ", normalized=False)])
+    qwen.post_processor = processors.TemplateProcessing(single="<|endoftext|> $A <|endoftext|>", special_tokens=[("<|endoftext|>", 0)])
+
+    llama3 = Tokenizer(models.BPE(ignore_merges=True))
+    llama3.pre_tokenizer = pre_tokenizers.Sequence(
+        [pre_tokenizers.Split(Regex(LLAMA3_SPLIT), behavior="isolated"), pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)]
+    )
+    llama3.decoder = decoders.ByteLevel()
+    llama3.train_from_iterator(TRAINING_TEXT + texts, trainers.BpeTrainer(vocab_size=450, initial_alphabet=alphabet, special_tokens=["<|begin_of_text|>"], show_progress=False))
+    # With ignore_merges a whole pre-token in the vocabulary wins even without a merge path to it.
+    llama3.add_tokens(["<|im_start|>"])
+    llama3.post_processor = processors.TemplateProcessing(single="<|begin_of_text|> $A", special_tokens=[("<|begin_of_text|>", 0)])
+
+    meta = Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=True, fuse_unk=True))
+    meta.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="always", split=True)
+    meta.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme="always", split=True)
+    meta.train_from_iterator(
+        TRAINING_TEXT,
+        trainers.BpeTrainer(vocab_size=600, special_tokens=["<unk>", "<s>", "</s>"] + [f"<0x{b:02X}>" for b in range(256)], show_progress=False),
+    )
+    meta.add_special_tokens(["<s>", "</s>"])
+    return {"tiny_qwen2": qwen, "tiny_llama3": llama3, "tiny_metaspace": meta}
+
+
 def main():
     texts = corpus()
     versions = {"tokenizers": __import__("tokenizers").__version__, "transformers": __import__("transformers").__version__}
@@ -153,6 +201,10 @@ def main():
     spm_backend.normalizer = normalizers.Sequence([normalizers.Prepend("\u2581"), normalizers.Replace(" ", "\u2581")])
     spm_backend.pre_tokenizer = None
     write("llama_spm_legacy.json", {"source": "ggml-vocab-llama-spm.gguf, Llama 2 tokenizer.json pipeline", "versions": versions, "cases": cases(spm_backend, texts)})
+
+    for name, tok in tiny_tokenizers(texts).items():
+        tok.save(os.path.join(FIXTURES, f"{name}.tokenizer.json"))
+        write(f"{name}.json", {"source": f"{name}.tokenizer.json, trained by tools/reference/tokenizer_fixtures.py", "versions": versions, "cases": cases(tok, texts)})
 
     splits = []
     for name, pattern in (("gpt2", GPT2_SPLIT), ("llama3", LLAMA3_SPLIT), ("qwen2", QWEN2_SPLIT)):
