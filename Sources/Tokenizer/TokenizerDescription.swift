@@ -119,12 +119,7 @@ extension Tokenizer {
             guard let merges = d.merges else {
                 throw DefinitionError(keyPath: "tokenizer.ggml.merges", message: "a gpt2 tokenizer needs merges")
             }
-            let pairs = try merges.enumerated().map { index, merge in
-                guard let pair = splitMerge(merge) else {
-                    throw DefinitionError(keyPath: "tokenizer.ggml.merges[\(index)]", message: "merge \"\(merge)\" is not two tokens separated by one space")
-                }
-                return pair
-            }
+            let pairs = try parseMerges(merges)
             model = try BPEModel.build(units: .bytes, pieces: d.tokens, merges: pairs, byteFallback: false, unknownToken: nil,
                                        fuseUnknown: false, ignoreMerges: ignoreMerges, mergesKeyPath: "tokenizer.ggml.merges")
             preTokenizer = steps
@@ -133,7 +128,7 @@ extension Tokenizer {
             guard let scores = d.scores else {
                 throw DefinitionError(keyPath: "tokenizer.ggml.scores", message: "a llama (SentencePiece) tokenizer needs scores")
             }
-            let pairs = d.merges.map { $0.compactMap(splitMerge) } ?? mergesFromScores(tokens: d.tokens, scores: scores)
+            let pairs = try d.merges.map(parseMerges) ?? mergesFromScores(tokens: d.tokens, scores: scores)
             model = try BPEModel.build(units: .scalars, pieces: d.tokens, merges: pairs, byteFallback: true,
                                        unknownToken: unknown.map { d.tokens[Int($0)] }, fuseUnknown: true, ignoreMerges: false,
                                        mergesKeyPath: "tokenizer.ggml.merges")
@@ -167,6 +162,17 @@ extension Tokenizer {
         if d.addEosToken ?? false, let eos { post.suffix = [eos] }
         self.init(model: model, addedTokens: added, normalizer: [], preTokenizer: preTokenizer, postProcessor: post,
                   decoder: decoder, bos: bos, eos: eos, unknown: unknown, padding: padding)
+    }
+}
+
+/// GGUF merges ("left right") as pairs; a malformed entry is an error naming its index.
+private func parseMerges(_ merges: [String]) throws -> [(String, String)] {
+    try merges.enumerated().map { index, merge in
+        guard let pair = splitMerge(merge) else {
+            throw DefinitionError(keyPath: "tokenizer.ggml.merges[\(index)]",
+                                  message: "merge \"\(merge)\" is not two tokens separated by one space")
+        }
+        return pair
     }
 }
 

@@ -116,6 +116,8 @@ import Testing
         #expect(try diagnostic(TokenizerDescription(model: .gpt2, tokens: tokens, merges: ["a b"], tokenTypes: [1])).keyPath
                 == "tokenizer.ggml.token_type")
         #expect(try diagnostic(TokenizerDescription(model: .gpt2, tokens: [], merges: [])).keyPath == "tokenizer.ggml.tokens")
+        #expect(try diagnostic(TokenizerDescription(model: .llama, tokens: tokens, merges: ["a b", "ab"], scores: [0, 0, 0])).keyPath
+                == "tokenizer.ggml.merges[1]")
     }
 
     @Test func oddButValidInputDoesNotCrash() throws {

@@ -52,6 +52,6 @@ for round in 0..<repeats {
     best = min(best, seconds)
     tokens = count
 }
-print(String(format: "swift  load %.3f s | %d documents, %.1f MB, %d tokens | best of %d: %.3f s = %.2f M tokens/s, %.1f MB/s | id sums %d %d",
+print(String(format: "swift  load %.3f s | %d documents, %.1f MB, %d tokens | best of %d: %.3f s = %.2f M tokens/s, %.1f MB/s | id sums %ld %ld",
              loadSeconds, documents.count, Double(bytes) / 1e6, tokens, repeats, best, Double(tokens) / best / 1e6,
              Double(bytes) / best / 1e6, idSum, idSquareSum))
