@@ -30,7 +30,7 @@ extension BPEModel {
             case .bytes: key = ByteLevelAlphabet.bytes(of: piece) ?? Array(piece.utf8)
             case .scalars: key = Array(piece.utf8)
             }
-            lookup.insert(key, Int32(id))
+            lookup.replaceValue(key, Int32(id))
         }
 
         var table = PairTable(capacity: merges.count)

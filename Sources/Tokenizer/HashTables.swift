@@ -2,6 +2,7 @@
 // (merge ranks). Lookups take raw buffers, so encoding allocates nothing per piece.
 
 import Foundation
+
 /// A fast, non-cryptographic 64-bit hash of a byte string (8 bytes per step).
 @inline(__always)
 func hashBytes(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
@@ -89,7 +90,7 @@ struct ByteKeyTable<Value> {
     @discardableResult
     mutating func insert(_ key: [UInt8], _ value: Value) -> Bool { key.withUnsafeBytes { insert($0, value) } }
 
-    /// Replaces the value of an existing key (by its insertion index) — used to let later entries win.
+    /// Stores `value` for `key`, replacing any earlier value (later vocabulary entries win).
     mutating func replaceValue(_ key: [UInt8], _ value: Value) {
         key.withUnsafeBytes { raw in
             if let index = entryIndex(raw, hashBytes(raw)) { values[index] = value } else { insert(raw, value) }
