@@ -15,6 +15,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "runner", targets: ["runner"]),
+        .executable(name: "tokenizer-bench", targets: ["tokenizer-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -54,6 +55,10 @@ let package = Package(
         // Benchmarks (bench/): SmolLM2 prefill/decode speed; compared with transformers by bench/smollm2_speed.py.
         .executableTarget(name: "ModelBench", dependencies: ["Models", "CPUBackend", "Compute", "CBLAS"],
                           path: "bench/ModelBench", swiftSettings: numericSettings),
+
+        // Benchmarks (not tests): bench/<name>/run.sh.
+        .executableTarget(name: "tokenizer-bench", dependencies: ["Tokenizer", "Formats"], path: "bench/tokenizer",
+                          exclude: ["run.sh", "bench_hf.py", "make_corpus.py"]),
 
         // Tests
         .testTarget(name: "BasicsTests", dependencies: ["Basics"]),

@@ -1,1 +1,106 @@
-// TokenizerTests: test support (see the other files in this folder).
+// TokenizerTests support: fixture loading, the SmolLM2 GGUF, and the GGUF-metadata → TokenizerDescription
+// mapping that callers (Models, Stages) use.
+
+import Basics
+import Formats
+import Foundation
+import Testing
+@testable import Tokenizer
+
+/// One text and what Hugging Face `tokenizers` made of it (tools/reference/tokenizer_fixtures.py).
+struct ParityCase: Decodable {
+    var text: String
+    var ids: [Int32]
+    var ids_no_special: [Int32]
+    var decoded: String
+    var decoded_skip_special: String
+    var prefix_decodes: [String]?
+}
+
+struct ParityFixture: Decodable {
+    var source: String
+    var cases: [ParityCase]
+}
+
+struct SplitFixture: Decodable {
+    struct Pattern: Decodable {
+        var pattern: String
+        var pieces: [[String]]
+    }
+    var texts: [String]
+    var patterns: [Pattern]
+}
+
+enum Fixtures {
+    static var directory: URL { Bundle.module.resourceURL!.appendingPathComponent("Fixtures") }
+
+    static func load<T: Decodable>(_ name: String, as type: T.Type) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(contentsOf: directory.appendingPathComponent(name)))
+    }
+
+    /// The package root, found from this file's path.
+    static var packageRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    /// models/SmolLM2-135M-Instruct.Q4_1.gguf, or a failure telling how to get it.
+    static func smolLM2() throws -> URL {
+        let url = packageRoot.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf")
+        try #require(FileManager.default.fileExists(atPath: url.path),
+                     "missing \(url.path): run scripts/bootstrap.sh to fetch the SmolLM2 model")
+        return url
+    }
+
+    static var llamaSPM: URL { directory.appendingPathComponent("ggml-vocab-llama-spm.gguf") }
+}
+
+/// How GGUF metadata maps onto the neutral description: one `tokenizer.ggml.*` key per field.
+func tokenizerDescription(_ metadata: GGUFMetadata) throws -> TokenizerDescription {
+    let modelName = try metadata.string("tokenizer.ggml.model")
+    guard let model = TokenizerDescription.ModelType(rawValue: modelName) else {
+        throw RunnerError(metadata.fileName, "tokenizer.ggml.model \"\(modelName)\" is not supported", hint: "gpt2 or llama")
+    }
+    return TokenizerDescription(
+        model: model,
+        preTokenizer: try metadata.stringIfPresent("tokenizer.ggml.pre") ?? "default",
+        tokens: try metadata.strings("tokenizer.ggml.tokens"),
+        merges: try metadata.stringsIfPresent("tokenizer.ggml.merges"),
+        tokenTypes: try metadata.intsIfPresent("tokenizer.ggml.token_type")?.map { Int32(truncatingIfNeeded: $0) },
+        scores: try metadata.floatsIfPresent("tokenizer.ggml.scores"),
+        bosTokenId: try metadata.intIfPresent("tokenizer.ggml.bos_token_id"),
+        eosTokenId: try metadata.intIfPresent("tokenizer.ggml.eos_token_id"),
+        unknownTokenId: try metadata.intIfPresent("tokenizer.ggml.unknown_token_id"),
+        paddingTokenId: try metadata.intIfPresent("tokenizer.ggml.padding_token_id"),
+        addBosToken: try metadata.boolIfPresent("tokenizer.ggml.add_bos_token"),
+        addEosToken: try metadata.boolIfPresent("tokenizer.ggml.add_eos_token"),
+        addSpacePrefix: try metadata.boolIfPresent("tokenizer.ggml.add_space_prefix"))
+}
+
+func description(ofGGUF url: URL) throws -> TokenizerDescription {
+    try tokenizerDescription(GGUFFile(contentsOf: url).metadata)
+}
+
+/// Loaded once per test process: the GGUF parse and merge table are the slow part.
+enum Shared {
+    static let smolDescription: Result<TokenizerDescription, Error> = Result { try description(ofGGUF: Fixtures.smolLM2()) }
+    static let smol: Result<Tokenizer, Error> = Result { try Tokenizer(description: smolDescription.get()) }
+    static let llamaDescription: Result<TokenizerDescription, Error> = Result { try description(ofGGUF: Fixtures.llamaSPM) }
+    static let llama: Result<Tokenizer, Error> = Result { try Tokenizer(description: llamaDescription.get()) }
+}
+
+/// Compares a tokenizer with a parity fixture, case by case.
+func expectParity(_ tokenizer: Tokenizer, _ fixture: ParityFixture, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+    for item in fixture.cases {
+        let label = "text \(item.text.debugDescription.prefix(80))"
+        #expect(tokenizer.encode(item.text, addSpecialTokens: true) == item.ids, "\(label)", sourceLocation: sourceLocation)
+        #expect(tokenizer.encode(item.text, addSpecialTokens: false) == item.ids_no_special, "\(label)", sourceLocation: sourceLocation)
+        #expect(tokenizer.decode(item.ids, skipSpecialTokens: false) == item.decoded, "\(label)", sourceLocation: sourceLocation)
+        #expect(tokenizer.decode(item.ids, skipSpecialTokens: true) == item.decoded_skip_special, "\(label)", sourceLocation: sourceLocation)
+        if let prefixes = item.prefix_decodes {
+            for (count, expected) in prefixes.enumerated() {
+                #expect(tokenizer.decode(Array(item.ids_no_special.prefix(count + 1))) == expected, "\(label) prefix \(count + 1)",
+                        sourceLocation: sourceLocation)
+            }
+        }
+    }
+}
