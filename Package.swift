@@ -48,10 +48,10 @@ let package = Package(
         // Where the two sides meet.
         .target(name: "Stages", dependencies: ["Pipeline", "Recipe", "Models", "CPUBackend", "Formats", "Quant", "Tokenizer", "ChatTemplate", "Data", "Training", "Compute", "Basics"]),
         .target(name: "RunnerCLI", dependencies: [
-            "Stages", "Pipeline", "Recipe", "Basics",
+            "Stages", "Pipeline", "Recipe", "Models", "CPUBackend", "Tokenizer", "Basics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "runner", dependencies: ["RunnerCLI", "Pipeline"]),
+        .executableTarget(name: "runner", dependencies: ["RunnerCLI", "Stages", "Pipeline"]),
         // Benchmarks (bench/): SmolLM2 prefill/decode speed; compared with transformers by bench/smollm2_speed.py.
         .executableTarget(name: "ModelBench", dependencies: ["Models", "CPUBackend", "Compute", "CBLAS"],
                           path: "bench/ModelBench", swiftSettings: numericSettings),
