@@ -6,6 +6,6 @@ cd "$(dirname "$0")/../.."
 corpus=.build/tokenizer-bench-corpus.txt
 mkdir -p .build
 .venv/bin/python bench/tokenizer/make_corpus.py "$corpus" "${1:-8}"
-swift build -c release --product tokenizer-bench >/dev/null
+swift build -c release --product tokenizer-bench | tail -1
 taskset -c 0 .build/release/tokenizer-bench models/SmolLM2-135M-Instruct.Q4_1.gguf "$corpus" 3
 taskset -c 0 .venv/bin/python bench/tokenizer/bench_hf.py models SmolLM2-135M-Instruct.Q4_1.gguf "$corpus" 3 2>/dev/null
