@@ -15,7 +15,6 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "runner", targets: ["runner"]),
-        .executable(name: "tokenizer-bench", targets: ["tokenizer-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -69,7 +68,7 @@ let package = Package(
         .executableTarget(name: "runner-testkit", dependencies: ["RunnerCLI", "PipelineTestStages", "Pipeline", "Recipe"], path: "Tests/TestKit"),
         .testTarget(name: "ComputeTests", dependencies: ["Compute", "CPUBackend"], swiftSettings: numericSettings),
         .testTarget(name: "FormatsTests", dependencies: ["Formats", "Quant", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
-        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Formats"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Formats", "Models"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "CPUBackend", "Formats", "Tokenizer", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
         .testTarget(name: "QuantTests", dependencies: ["Quant", "Compute", "Basics"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
         .testTarget(name: "DataTests", dependencies: ["Data", "Tokenizer", "ChatTemplate", "Formats"], resources: [.copy("Fixtures")]),

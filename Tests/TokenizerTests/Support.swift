@@ -3,6 +3,7 @@
 
 import Basics
 import Formats
+import Models
 import Foundation
 import Testing
 @testable import Tokenizer
@@ -54,26 +55,9 @@ enum Fixtures {
     static var llamaSPM: URL { directory.appendingPathComponent("ggml-vocab-llama-spm.gguf") }
 }
 
-/// How GGUF metadata maps onto the neutral description: one `tokenizer.ggml.*` key per field.
+/// How GGUF metadata maps onto the neutral description: the production mapping in Models.
 func tokenizerDescription(_ metadata: GGUFMetadata) throws -> TokenizerDescription {
-    let modelName = try metadata.string("tokenizer.ggml.model")
-    guard let model = TokenizerDescription.ModelType(rawValue: modelName) else {
-        throw RunnerError(metadata.fileName, "tokenizer.ggml.model \"\(modelName)\" is not supported", hint: "gpt2 or llama")
-    }
-    return TokenizerDescription(
-        model: model,
-        preTokenizer: try metadata.stringIfPresent("tokenizer.ggml.pre") ?? "default",
-        tokens: try metadata.strings("tokenizer.ggml.tokens"),
-        merges: try metadata.stringsIfPresent("tokenizer.ggml.merges"),
-        tokenTypes: try metadata.intsIfPresent("tokenizer.ggml.token_type")?.map { Int32(truncatingIfNeeded: $0) },
-        scores: try metadata.floatsIfPresent("tokenizer.ggml.scores"),
-        bosTokenId: try metadata.intIfPresent("tokenizer.ggml.bos_token_id"),
-        eosTokenId: try metadata.intIfPresent("tokenizer.ggml.eos_token_id"),
-        unknownTokenId: try metadata.intIfPresent("tokenizer.ggml.unknown_token_id"),
-        paddingTokenId: try metadata.intIfPresent("tokenizer.ggml.padding_token_id"),
-        addBosToken: try metadata.boolIfPresent("tokenizer.ggml.add_bos_token"),
-        addEosToken: try metadata.boolIfPresent("tokenizer.ggml.add_eos_token"),
-        addSpacePrefix: try metadata.boolIfPresent("tokenizer.ggml.add_space_prefix"))
+    try ModelBundle.tokenizerDescription(metadata)
 }
 
 func description(ofGGUF url: URL) throws -> TokenizerDescription {
