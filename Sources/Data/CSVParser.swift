@@ -1,18 +1,19 @@
 // RFC 4180 CSV (and TSV) parsing over UTF-8 bytes: quoted fields may hold separators, doubled
 // quotes and line breaks. Each record remembers the line it starts on, for messages.
 
-/// One CSV record: its fields and the 1-based line it starts on.
+/// One CSV record: its fields and the 1-based line it starts on, or what is malformed about it.
 struct CSVRecord {
     var fields: [String]
     var line: Int
+    var malformed: MalformedRecord?
 }
 
 /// Splits CSV/TSV text into records. Errors (a stray quote, an unterminated quoted field) carry line:col.
 struct CSVParser {
     let separator: UInt8
 
-    /// Parses all records; `onRecordError` decides whether to go on (skip) after a malformed one.
-    func parse(_ bytes: UnsafeBufferPointer<UInt8>, onMalformed: (MalformedRecord) throws -> Void) rethrows -> [CSVRecord] {
+    /// Parses all records, malformed ones included (in file order, so the caller reports the first).
+    func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> [CSVRecord] {
         var records: [CSVRecord] = []
         var position = 0
         var line = 1
@@ -84,8 +85,7 @@ struct CSVParser {
                     endOfRecord = true
                 }
             }
-            if let malformed { try onMalformed(malformed); continue }
-            records.append(CSVRecord(fields: fields, line: recordLine))
+            records.append(CSVRecord(fields: fields, line: recordLine, malformed: malformed))
         }
         return records
     }

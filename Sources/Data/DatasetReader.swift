@@ -226,10 +226,14 @@ public struct DatasetReader: Sendable {
         }
         var bodyStart = 0
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { bodyStart = 3 }  // UTF-8 BOM
-        let csv = try CSVParser(separator: separator).parse(UnsafeBufferPointer(rebasing: bytes[bodyStart...]), onMalformed: report)
+        let csv = CSVParser(separator: separator).parse(UnsafeBufferPointer(rebasing: bytes[bodyStart...]))
         guard let header = csv.first else { return [] }
+        if let bad = header.malformed {
+            throw DatasetError.at(name, line: bad.line, column: bad.column, "header: \(bad.message)")
+        }
         var records: [DatasetRecord] = []
         for record in csv.dropFirst() {
+            if let bad = record.malformed { try report(bad); continue }
             guard record.fields.count == header.fields.count else {
                 try report(MalformedRecord(line: record.line, column: 1,
                                            message: "has \(record.fields.count) fields, the header has \(header.fields.count) (\(header.fields.joined(separator: ", ")))"))
