@@ -125,3 +125,61 @@ public struct DatasetStage: StageImplementation {
 private final class Counter: @unchecked Sendable {
     var value = 0
 }
+
+// MARK: - Preview (`runner data preview`)
+
+extension DatasetStage {
+    /// Builds a recipe's dataset stage without the cache and shows its first `count` training
+    /// examples (trained tokens marked) and the stats. The tokenizer comes from the `load` stage
+    /// upstream of the stage's `tokenizer` input, which must be a local file or directory.
+    ///
+    /// - Parameter stageName: the dataset stage to preview; nil when the recipe has exactly one.
+    public static func preview(_ recipe: CompiledRecipe, stageName: String?, count: Int, color: Bool) throws -> [String] {
+        let datasets = recipe.stages.filter { $0.kind == kind }
+        let stage: StageInstance
+        if let stageName {
+            guard let named = datasets.first(where: { $0.name == stageName }) else {
+                throw RunnerError(recipe.file.path, "has no dataset stage `\(stageName)`",
+                                  hint: "dataset stages: \(datasets.map(\.name).joined(separator: ", "))")
+            }
+            stage = named
+        } else {
+            guard datasets.count == 1 else {
+                throw RunnerError(recipe.file.path, datasets.isEmpty ? "has no dataset stage" : "has several dataset stages",
+                                  hint: datasets.isEmpty ? nil : "pick one with --stage (\(datasets.map(\.name).joined(separator: ", ")))")
+            }
+            stage = datasets[0]
+        }
+        let modelURL = try localModel(of: stage, in: recipe)
+        let bundle = try ModelBundle.open(modelURL)
+        let options = try options(stage, seed: recipe.seed)
+        let (train, eval) = try sources(stage)
+        let prepared = try DatasetBuilder(options: options, tokenizer: bundle.tokenizer, chatTemplate: bundle.chatTemplate).build(train: train, eval: eval)
+        var lines: [String] = []
+        for index in 0..<min(count, prepared.train.examples.count) {
+            let example = prepared.train.examples[index]
+            lines.append(ExamplePreview.header(index, example, origin: prepared.train.origins[index], file: train.displayPath))
+            lines.append(ExamplePreview.render(example, tokenizer: bundle.tokenizer, style: color ? .color : .brackets))
+            lines.append("")
+        }
+        lines.append(color ? "trained tokens in \u{1B}[32mgreen\u{1B}[0m" : "trained tokens between ⟦ ⟧")
+        return lines + summary(prepared)
+    }
+
+    /// The local model file or directory of the `load` stage the dataset's tokenizer comes from.
+    static func localModel(of stage: StageInstance, in recipe: CompiledRecipe) throws -> URL {
+        var current = stage.inputs["tokenizer"]
+        var visited = Set<String>()
+        while let name = current, visited.insert(name).inserted, let upstream = recipe.stages.first(where: { $0.name == name }) {
+            if upstream.kind == "load" {
+                guard let url = upstream.inputFiles["path"] else {
+                    throw RunnerError("stage `\(upstream.name)`", "loads a remote model; `data preview` reads the tokenizer from a local file",
+                                      hint: "run `runner apply` once, or point `path` at a local copy")
+                }
+                return url
+            }
+            current = ["from", "model", "base", "adapter"].lazy.compactMap { upstream.inputs[$0] }.first
+        }
+        throw RunnerError("stage `\(stage.name)`", "no `load` stage found upstream of its `tokenizer` input")
+    }
+}
