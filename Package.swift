@@ -16,6 +16,7 @@ let package = Package(
     products: [
         .executable(name: "runner", targets: ["runner"]),
         .executable(name: "tokenizer-bench", targets: ["tokenizer-bench"]),
+        .executable(name: "data-bench", targets: ["data-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -58,6 +59,8 @@ let package = Package(
 
         // Benchmarks (not tests): bench/<name>/run.sh.
         .executableTarget(name: "tokenizer-bench", dependencies: ["Tokenizer", "Formats"], path: "bench/tokenizer",
+                          exclude: ["run.sh", "bench_hf.py", "make_corpus.py"]),
+        .executableTarget(name: "data-bench", dependencies: ["Data", "Tokenizer", "ChatTemplate", "Formats"], path: "bench/data",
                           exclude: ["run.sh", "bench_hf.py", "make_corpus.py"]),
 
         // Tests

@@ -209,7 +209,9 @@ public struct DatasetReader: Sendable {
         try parser.parseMembers { p, key in
             var lines: [[Int]] = []
             let value = try parseTracking(&p, depth: 1, elementLines: &lines)
-            if let first = lines.first { lists[key] = first }
+            // Only lists of objects are record-list candidates (as in `readJSON`).
+            if let first = lines.first, case .list(let items) = value, !items.isEmpty,
+               items.allSatisfy({ if case .dict = $0 { true } else { false } }) { lists[key] = first }
             dict[key] = value
         }
         let chosen = recordsKey.flatMap { lists[$0] } ?? (lists.count == 1 ? lists.values.first : nil)
