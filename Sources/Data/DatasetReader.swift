@@ -83,7 +83,7 @@ public struct DatasetReader: Sendable {
             }
             let records: [DatasetRecord]
             switch kind {
-            case .jsonl: records = try readLines(bytes, report: report) { line, lineNumber in
+            case .jsonl, .json where Self.looksLikeJSONLines(bytes): records = try readLines(bytes, report: report) { line, lineNumber in
                 var parser = JSONRecordParser(line, firstLine: lineNumber)
                 let value = try parser.parseDocument()
                 guard case .dict(let fields) = value else {
@@ -99,6 +99,16 @@ public struct DatasetReader: Sendable {
             }
             return DatasetReadResult(records: records, skipped: skipped)
         }
+    }
+
+    /// A `.json` file holding one object after another (as `to_json(lines=True)` writes) is JSON Lines.
+    static func looksLikeJSONLines(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var parser = JSONRecordParser(bytes)
+        parser.skipWhitespace()
+        guard (try? parser.peekByte()) == UInt8(ascii: "{"), (try? parser.parseValue(depth: 0)) != nil else { return false }
+        let line = parser.currentLine
+        parser.skipWhitespace()
+        return (try? parser.peekByte()) == UInt8(ascii: "{") && parser.currentLine > line
     }
 
     /// One record per non-blank line (JSONL, text); invalid UTF-8 and parse errors are per line.

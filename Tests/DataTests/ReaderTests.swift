@@ -44,6 +44,12 @@ import Testing
         #expect(object.records.map(\.line) == [4, 6])
     }
 
+    @Test func jsonFileWithOneObjectPerLineIsReadAsJSONLines() throws {
+        let result = try Support.read("lines.json", "{\"q\": \"x\"}\n{\"q\": \"y\"}\n")
+        #expect(result.records.map { $0.string("q") } == ["x", "y"])
+        #expect(Support.message { _ = try Support.read("one.json", "{\"q\": \"x\"} {\"q\": \"y\"}") }.contains("unexpected text after the JSON value"))
+    }
+
     @Test func jsonObjectWithSeveralListsNeedsAKey() throws {
         let text = "{\"train\": [{\"q\": 1}], \"test\": [{\"q\": 2}, {\"q\": 3}]}"
         let message = Support.message { _ = try Support.read("o.json", text) }
