@@ -14,51 +14,52 @@ public enum DatasetArtifactWriter {
             throw DatasetError.general("dataset", "too large to write (\(tokenCount) tokens)")
         }
         var bytes = [UInt8](repeating: 0, count: Int(layout.size))
-        func put<T: FixedWidthInteger>(_ value: T, at offset: Int) {
-            withUnsafeBytes(of: value.littleEndian) { raw in
-                for (k, byte) in raw.enumerated() { bytes[offset + k] = byte }
+        try bytes.withUnsafeMutableBytes { raw in
+            func put<T: FixedWidthInteger>(_ value: T, at offset: Int) {
+                raw.storeBytes(of: value.littleEndian, toByteOffset: offset, as: T.self)
             }
-        }
-        for (k, byte) in DatasetFileFormat.magic.enumerated() { bytes[k] = byte }
-        put(DatasetFileFormat.version, at: 8)
-        put(packed ? DatasetFileFormat.packedFlag : 0, at: 12)
-        put(UInt64(rows.count), at: 16)
-        put(UInt64(exampleCount), at: 24)
-        put(UInt64(tokenCount), at: 32)
-        put(UInt32(maxSequenceLength), at: 40)
-        put(UInt32(vocabularySize), at: 44)
-        put(layout.rowStarts, at: 48)
-        put(layout.exampleStarts, at: 56)
-        put(layout.tokens, at: 64)
-        put(layout.trained, at: 72)
-        put(layout.size, at: 80)
+            for (k, byte) in DatasetFileFormat.magic.enumerated() { raw[k] = byte }
+            put(DatasetFileFormat.version, at: 8)
+            put(packed ? DatasetFileFormat.packedFlag : 0, at: 12)
+            put(UInt64(rows.count), at: 16)
+            put(UInt64(exampleCount), at: 24)
+            put(UInt64(tokenCount), at: 32)
+            put(UInt32(maxSequenceLength), at: 40)
+            put(UInt32(vocabularySize), at: 44)
+            put(layout.rowStarts, at: 48)
+            put(layout.exampleStarts, at: 56)
+            put(layout.tokens, at: 64)
+            put(layout.trained, at: 72)
+            put(layout.size, at: 80)
 
-        var token = 0
-        var example = 0
-        for (r, row) in rows.enumerated() {
-            put(UInt64(token), at: Int(layout.rowStarts) + 8 * r)
-            guard !row.isEmpty else { throw DatasetError.general("dataset", "internal error: empty row \(r)") }
-            var rowLength = 0
-            for index in row {
-                put(UInt64(token), at: Int(layout.exampleStarts) + 8 * example)
-                example += 1
-                let item = examples[index]
-                for (id, trained) in zip(item.ids, item.trained) {
-                    guard id >= 0 && Int(id) < vocabularySize else {
-                        throw DatasetError.general("dataset", "internal error: token id \(id) outside the vocabulary (\(vocabularySize))")
+            let tokensAt = Int(layout.tokens), trainedAt = Int(layout.trained)
+            var token = 0
+            var example = 0
+            for (r, row) in rows.enumerated() {
+                put(UInt64(token), at: Int(layout.rowStarts) + 8 * r)
+                guard !row.isEmpty else { throw DatasetError.general("dataset", "internal error: empty row \(r)") }
+                var rowLength = 0
+                for index in row {
+                    put(UInt64(token), at: Int(layout.exampleStarts) + 8 * example)
+                    example += 1
+                    let item = examples[index]
+                    for (id, trained) in zip(item.ids, item.trained) {
+                        guard id >= 0 && Int(id) < vocabularySize else {
+                            throw DatasetError.general("dataset", "internal error: token id \(id) outside the vocabulary (\(vocabularySize))")
+                        }
+                        put(id, at: tokensAt + 4 * token)
+                        raw[trainedAt + token] = trained ? 1 : 0
+                        token += 1
                     }
-                    put(id, at: Int(layout.tokens) + 4 * token)
-                    bytes[Int(layout.trained) + token] = trained ? 1 : 0
-                    token += 1
+                    rowLength += item.ids.count
                 }
-                rowLength += item.ids.count
+                guard rowLength <= maxSequenceLength else {
+                    throw DatasetError.general("dataset", "internal error: row \(r) has \(rowLength) tokens, more than \(maxSequenceLength)")
+                }
             }
-            guard rowLength <= maxSequenceLength else {
-                throw DatasetError.general("dataset", "internal error: row \(r) has \(rowLength) tokens, more than \(maxSequenceLength)")
-            }
+            put(UInt64(token), at: Int(layout.rowStarts) + 8 * rows.count)
+            put(UInt64(token), at: Int(layout.exampleStarts) + 8 * exampleCount)
         }
-        put(UInt64(token), at: Int(layout.rowStarts) + 8 * rows.count)
-        put(UInt64(token), at: Int(layout.exampleStarts) + 8 * exampleCount)
         return Foundation.Data(bytes)
     }
 }
