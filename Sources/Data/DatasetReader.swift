@@ -82,8 +82,9 @@ public struct DatasetReader: Sendable {
                 skipped.append(bad)
             }
             let records: [DatasetRecord]
-            switch kind {
-            case .jsonl, .json where Self.looksLikeJSONLines(bytes): records = try readLines(bytes, report: report) { line, lineNumber in
+            let layout = kind == .json && Self.looksLikeJSONLines(bytes) ? .jsonl : kind
+            switch layout {
+            case .jsonl: records = try readLines(bytes, report: report) { line, lineNumber in
                 var parser = JSONRecordParser(line, firstLine: lineNumber)
                 let value = try parser.parseDocument()
                 guard case .dict(let fields) = value else {
