@@ -58,6 +58,8 @@ let package = Package(
         // Benchmarks (not tests): bench/<name>/run.sh.
         .executableTarget(name: "tokenizer-bench", dependencies: ["Tokenizer", "Formats"], path: "bench/tokenizer",
                           exclude: ["run.sh", "bench_hf.py", "make_corpus.py"]),
+        .executableTarget(name: "data-bench", dependencies: ["Data", "Tokenizer", "ChatTemplate", "Formats"], path: "bench/data",
+                          exclude: ["run.sh", "bench_hf.py", "make_corpus.py"]),
 
         // Tests
         .testTarget(name: "BasicsTests", dependencies: ["Basics"]),
@@ -71,7 +73,8 @@ let package = Package(
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Formats", "Models"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "CPUBackend", "Formats", "Tokenizer", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
         .testTarget(name: "QuantTests", dependencies: ["Quant", "Compute", "Basics"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
-        .testTarget(name: "DataTests", dependencies: ["Data", "Tokenizer", "ChatTemplate", "Formats"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DataTests", dependencies: ["Data", "Tokenizer", "ChatTemplate", "Formats", "Stages", "Pipeline", "Recipe", "Models", "Basics"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "CPUBackend", "Quant", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
         .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplate"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["RunnerCLI", "Pipeline", "Recipe", "Basics", "PipelineTestStages", "runner-testkit", "runner"]),
