@@ -51,6 +51,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "runner", dependencies: ["RunnerCLI", "Pipeline"]),
+        // Benchmarks (bench/): SmolLM2 prefill/decode speed; compared with transformers by bench/smollm2_speed.py.
+        .executableTarget(name: "ModelBench", dependencies: ["Models", "CPUBackend", "Compute", "CBLAS"],
+                          path: "bench/ModelBench", swiftSettings: numericSettings),
 
         // Tests
         .testTarget(name: "BasicsTests", dependencies: ["Basics"]),

@@ -1,0 +1,153 @@
+// The CPU backend: host memory, OpenBLAS GEMM, Swift SIMD kernels on all cores.
+// This file holds memory management; each group of ops lives in its own CPU*.swift file.
+import CBLAS
+import Compute
+import Foundation
+
+/// The reference backend. Tensors it makes live in `HostBuffer`s; host tensors upload without a copy.
+///
+/// Not thread-safe: one model drives one backend from one thread (ops parallelize internally).
+public final class CPUBackend: Backend {
+    public let name = "cpu"
+
+    /// Scratch (attention scores, widened weights), grown on first need and reused: ops never allocate per call.
+    var scratch: HostBuffer = HostBuffer(byteCount: 0)
+
+    /// - Parameter threads: cores to use (OpenBLAS and the Swift loops); nil keeps all cores.
+    public init(threads: Int? = nil) {
+        if let threads { openblas_set_num_threads(Int32(threads)) }
+    }
+
+    /// Worker count the kernels split loops over.
+    public var workers: Int { Parallel.workers }
+
+    /// Returns at least `floats` f32 of scratch (valid until the next op that uses scratch).
+    func scratchFloats(_ floats: Int) -> UnsafeMutablePointer<Float> {
+        if scratch.byteCount < floats * 4 { scratch = HostBuffer(byteCount: floats * 4) }
+        return scratch.pointer.assumingMemoryBound(to: Float.self)
+    }
+
+    /// Returns at least `floatsPerWorker` f32 of scratch for each worker, worker w at `w · floatsPerWorker`.
+    func workerScratch(floatsPerWorker: Int) -> UnsafeMutablePointer<Float> {
+        scratchFloats(floatsPerWorker * Parallel.workers)
+    }
+
+    // MARK: Memory
+
+    public func allocate(_ shape: Shape, dtype: DType) -> Tensor {
+        Tensor(storage: HostBuffer(byteCount: shape.count * dtype.size), shape: shape, dtype: dtype)
+    }
+
+    public func upload(_ host: Tensor, as dtype: DType?) -> Tensor {
+        let target = dtype ?? host.dtype
+        if target == host.dtype, host.isContiguous, host.storage is HostBuffer { return host }
+        let out = allocate(host.shape, dtype: target)
+        copy(out, from: host)
+        return out
+    }
+
+    public func write(_ values: [Float], to tensor: Tensor) {
+        precondition(tensor.dtype == .f32 && tensor.isContiguous && values.count == tensor.count,
+                     "write of \(values.count) floats into \(tensor)")
+        values.withUnsafeBufferPointer { f32(tensor).update(from: $0.baseAddress!, count: values.count) }
+    }
+
+    public func write(_ values: [Int32], to tensor: Tensor) {
+        precondition(tensor.dtype == .i32 && tensor.isContiguous && values.count == tensor.count,
+                     "write of \(values.count) ints into \(tensor)")
+        values.withUnsafeBufferPointer { i32(tensor).update(from: $0.baseAddress!, count: values.count) }
+    }
+
+    public func readFloats(_ tensor: Tensor) -> [Float] {
+        if tensor.dtype == .i32 {
+            precondition(tensor.isContiguous)
+            let p = i32(tensor)
+            return (0..<tensor.count).map { Float(p[$0]) }
+        }
+        let out = allocate(tensor.shape, dtype: .f32)
+        copy(out, from: tensor)
+        return Array(UnsafeBufferPointer(start: f32(out), count: out.count))
+    }
+
+    public func synchronize() {}
+
+    public func copy(_ dst: Tensor, from src: Tensor) {
+        precondition(dst.shape == src.shape, "copy between shapes \(dst.shape) and \(src.shape)")
+        let rank = dst.shape.rank
+        guard dst.count > 0 else { return }
+        let inner = rank == 0 ? 1 : dst.shape[rank - 1]
+        let rows = dst.count / inner
+        let dstBase = raw(dst), srcBase = raw(src)
+        let dInner = rank == 0 ? 1 : dst.strides[rank - 1], sInner = rank == 0 ? 1 : src.strides[rank - 1]
+        Parallel.forEach(rows, work: inner) { range in
+            for row in range {
+                // Byte offsets of this row in each view (odometer over the outer axes).
+                var rest = row, dOff = 0, sOff = 0
+                for axis in stride(from: rank - 2, through: 0, by: -1) {
+                    let index = rest % dst.shape[axis]
+                    rest /= dst.shape[axis]
+                    dOff += index * dst.strides[axis]
+                    sOff += index * src.strides[axis]
+                }
+                copyRow(dst: dstBase + dOff * dst.dtype.size, dstStride: dInner, dstType: dst.dtype,
+                        src: srcBase + sOff * src.dtype.size, srcStride: sInner, srcType: src.dtype, count: inner)
+            }
+        }
+    }
+
+    // MARK: Pointer access (CPU tensors only)
+
+    func raw(_ t: Tensor) -> UnsafeMutableRawPointer {
+        guard let buffer = t.storage as? HostBuffer else { preconditionFailure("\(t) does not live in host memory") }
+        return buffer.pointer + t.byteOffset
+    }
+
+    func f32(_ t: Tensor) -> UnsafeMutablePointer<Float> {
+        precondition(t.dtype == .f32, "expected an f32 tensor, got \(t)")
+        return raw(t).assumingMemoryBound(to: Float.self)
+    }
+
+    func i32(_ t: Tensor) -> UnsafeMutablePointer<Int32> {
+        precondition(t.dtype == .i32, "expected an i32 tensor, got \(t)")
+        return raw(t).assumingMemoryBound(to: Int32.self)
+    }
+}
+
+/// Copies one row of `count` elements between float or integer types.
+private func copyRow(dst: UnsafeMutableRawPointer, dstStride: Int, dstType: DType,
+                     src: UnsafeMutableRawPointer, srcStride: Int, srcType: DType, count: Int) {
+    if dstType == srcType, dstStride == 1, srcStride == 1 {
+        dst.copyMemory(from: src, byteCount: count * dstType.size)
+        return
+    }
+    for i in 0..<count {
+        let value = readElement(src + i * srcStride * srcType.size, srcType)
+        writeElement(value, dst + i * dstStride * dstType.size, dstType)
+    }
+}
+
+@inline(__always)
+private func readElement(_ p: UnsafeMutableRawPointer, _ type: DType) -> Float {
+    switch type {
+    case .f32: p.load(as: Float.self)
+    case .bf16: FloatConversion.bf16ToFloat(p.load(as: UInt16.self))
+    case .f16: FloatConversion.f16ToFloat(p.load(as: UInt16.self))
+    case .i32: Float(p.load(as: Int32.self))
+    case .i64: Float(p.load(as: Int64.self))
+    case .i8: Float(p.load(as: Int8.self))
+    case .u8: Float(p.load(as: UInt8.self))
+    }
+}
+
+@inline(__always)
+private func writeElement(_ value: Float, _ p: UnsafeMutableRawPointer, _ type: DType) {
+    switch type {
+    case .f32: p.storeBytes(of: value, as: Float.self)
+    case .bf16: p.storeBytes(of: FloatConversion.floatToBF16(value), as: UInt16.self)
+    case .f16: p.storeBytes(of: FloatConversion.floatToF16(value), as: UInt16.self)
+    case .i32: p.storeBytes(of: Int32(value), as: Int32.self)
+    case .i64: p.storeBytes(of: Int64(value), as: Int64.self)
+    case .i8: p.storeBytes(of: Int8(value), as: Int8.self)
+    case .u8: p.storeBytes(of: UInt8(value), as: UInt8.self)
+    }
+}

@@ -1,0 +1,76 @@
+// The model's parameters on a backend: read from a WeightSource by name, shape-checked
+// against the config, GGUF rope permutation undone, converted to the compute dtype.
+import Basics
+import Compute
+
+/// One transformer block's parameters (shapes as in PyTorch: Linear weights are (out, in)).
+public struct LlamaLayerWeights {
+    public let attentionNorm: Tensor      // (C)
+    public let query: Tensor              // (NH·HD, C)
+    public let key: Tensor                // (KVH·HD, C)
+    public let value: Tensor              // (KVH·HD, C)
+    public let output: Tensor             // (C, NH·HD)
+    public let queryBias, keyBias, valueBias, outputBias: Tensor?
+    public let mlpNorm: Tensor            // (C)
+    public let gate: Tensor               // (H, C)
+    public let up: Tensor                 // (H, C)
+    public let down: Tensor               // (C, H)
+    public let gateBias, upBias, downBias: Tensor?
+}
+
+/// All parameters of a Llama-family model, resident on one backend.
+public struct LlamaWeights {
+    public let embedding: Tensor          // (V, C)
+    public let layers: [LlamaLayerWeights]
+    public let finalNorm: Tensor          // (C)
+    /// (V, C); the embedding table itself when embeddings are tied.
+    public let lmHead: Tensor
+
+    /// Loads every weight `config` needs from `source` onto `backend`.
+    ///
+    /// - Parameter dtype: storage type of the matrices on the backend (f32 default; bf16/f16 halve
+    ///   memory, and matmul widens them on the fly). Norm weights and biases are always f32.
+    /// - Throws: `RunnerError` naming the tensor when one is missing or has the wrong shape.
+    public static func load(from source: some WeightSource, config: LlamaConfig, backend: any Backend,
+                            dtype: DType = .f32) throws -> LlamaWeights {
+        let naming = source.naming
+        // llama.cpp permutes Q/K rows for Llama-architecture GGUFs (not for Qwen2, whose rope is NeoX-style).
+        let unpermute = naming == .gguf && config.architecture != .qwen2
+        var loaded: [WeightKey: Tensor] = [:]
+        for (key, shape) in config.weightShapes() {
+            let name = naming.name(key)
+            guard source.contains(name) else {
+                throw RunnerError(source.sourceDescription, "missing tensor `\(name)` (expected shape \(shape))",
+                                  hint: key == .lmHead ? "set tie_word_embeddings if the model shares its embedding matrix" : nil)
+            }
+            var host = try source.tensor(name)
+            guard host.shape == shape else {
+                throw RunnerError(source.sourceDescription, "tensor `\(name)` has shape \(host.shape), but the config implies \(shape)",
+                                  hint: "check hidden_size, intermediate_size, num_attention_heads, num_key_value_heads and head_dim")
+            }
+            guard [DType.f32, .bf16, .f16].contains(host.dtype) else {
+                throw RunnerError(source.sourceDescription, "tensor `\(name)` has dtype \(host.dtype.rawValue); expected f32, bf16 or f16")
+            }
+            if unpermute, case .layer(_, let w) = key {
+                switch w {
+                case .query, .queryBias: host = GGUFRopePermutation.unpermute(host, heads: config.headCount)
+                case .key, .keyBias: host = GGUFRopePermutation.unpermute(host, heads: config.kvHeadCount)
+                default: break
+                }
+            }
+            loaded[key] = backend.upload(host, as: shape.rank == 2 ? dtype : .f32)
+        }
+        func layer(_ i: Int) -> LlamaLayerWeights {
+            LlamaLayerWeights(
+                attentionNorm: loaded[.layer(i, .attentionNorm)]!, query: loaded[.layer(i, .query)]!,
+                key: loaded[.layer(i, .key)]!, value: loaded[.layer(i, .value)]!, output: loaded[.layer(i, .output)]!,
+                queryBias: loaded[.layer(i, .queryBias)], keyBias: loaded[.layer(i, .keyBias)],
+                valueBias: loaded[.layer(i, .valueBias)], outputBias: loaded[.layer(i, .outputBias)],
+                mlpNorm: loaded[.layer(i, .mlpNorm)]!, gate: loaded[.layer(i, .gate)]!, up: loaded[.layer(i, .up)]!,
+                down: loaded[.layer(i, .down)]!, gateBias: loaded[.layer(i, .gateBias)], upBias: loaded[.layer(i, .upBias)],
+                downBias: loaded[.layer(i, .downBias)])
+        }
+        return LlamaWeights(embedding: loaded[.embedding]!, layers: (0..<config.layerCount).map(layer),
+                            finalNorm: loaded[.finalNorm]!, lmHead: loaded[.lmHead] ?? loaded[.embedding]!)
+    }
+}
