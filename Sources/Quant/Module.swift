@@ -1,1 +1,0 @@
-// Quant module (see docs/ARCHITECTURE.md).
