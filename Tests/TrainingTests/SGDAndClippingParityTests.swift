@@ -2,7 +2,7 @@
 import CPUBackend
 import Compute
 import Testing
-@testable import Training
+import Training
 
 @Suite struct SGDAndClippingParityTests {
     @Test func sgdMatchesTorch() throws {

@@ -1,6 +1,6 @@
 // Learning-rate schedules against transformers.get_scheduler: the lr at each of 100 optimizer steps.
 import Testing
-@testable import Training
+import Training
 
 @Suite struct ScheduleParityTests {
     @Test func schedulesMatchTransformers() throws {

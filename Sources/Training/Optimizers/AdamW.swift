@@ -66,7 +66,7 @@ public final class AdamW: Optimizer {
 
     public func stateTensors() -> [String: OptimizerStateTensor] {
         let io = OptimizerStateIO(backend: backend, kind: "AdamW")
-        var state = ["step": OptimizerStateTensor.count(stepCount)]
+        var state = ["step": OptimizerStateTensor.int64(stepCount)]
         for (p, s) in zip(parameters, moments) {
             state["\(p.name).exp_avg"] = io.entry(s.m)
             state["\(p.name).exp_avg_sq"] = io.entry(s.v)

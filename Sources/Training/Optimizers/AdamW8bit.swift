@@ -94,7 +94,7 @@ public final class AdamW8bit: Optimizer {
 
     public func stateTensors() -> [String: OptimizerStateTensor] {
         let io = OptimizerStateIO(backend: backend, kind: "AdamW8bit")
-        var state = ["step": OptimizerStateTensor.count(stepCount)]
+        var state = ["step": OptimizerStateTensor.int64(stepCount)]
         for (p, s) in zip(parameters, states) {
             for (key, tensor) in Self.tensors(of: s) { state["\(p.name).\(key)"] = io.entry(tensor) }
         }

@@ -37,12 +37,13 @@ public struct OptimizerStateTensor: Equatable, Sendable {
     }
 
     /// A scalar i64 (the step count).
-    static func count(_ value: Int) -> OptimizerStateTensor {
+    public static func int64(_ value: Int) -> OptimizerStateTensor {
         withUnsafeBytes(of: Int64(value).littleEndian) { OptimizerStateTensor(dtype: .i64, shape: [], bytes: Array($0)) }
     }
 
-    /// The value of a scalar i64 written by `count(_:)`.
-    var countValue: Int {
-        bytes.withUnsafeBytes { Int(Int64(littleEndian: $0.loadUnaligned(as: Int64.self))) }
+    /// The value of a scalar i64 (as written by `int64(_:)`); nil for any other tensor.
+    public var int64Value: Int? {
+        guard dtype == .i64, shape.isEmpty else { return nil }
+        return bytes.withUnsafeBytes { Int(Int64(littleEndian: $0.loadUnaligned(as: Int64.self))) }
     }
 }

@@ -23,10 +23,9 @@ struct OptimizerStateIO {
         guard let step = state["step"] else {
             throw RunnerError("\(kind) optimizer state", "missing entry 'step'", hint: "the checkpoint's optimizer state is incomplete")
         }
-        guard step.dtype == .i64, step.shape.isEmpty else {
+        guard let count = step.int64Value else {
             throw RunnerError("\(kind) optimizer state", "entry 'step' must be an i64 scalar, got \(step.dtype) \(step.shape)")
         }
-        let count = step.countValue
         guard count >= 0 else { throw RunnerError("\(kind) optimizer state", "entry 'step' is negative (\(count))") }
         for (key, (dtype, shape)) in expected.sorted(by: { $0.key < $1.key }) {
             guard let entry = state[key] else {

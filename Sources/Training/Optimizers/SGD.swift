@@ -59,7 +59,7 @@ public final class SGD: Optimizer {
 
     public func stateTensors() -> [String: OptimizerStateTensor] {
         let io = OptimizerStateIO(backend: backend, kind: "SGD")
-        var state = ["step": OptimizerStateTensor.count(stepCount)]
+        var state = ["step": OptimizerStateTensor.int64(stepCount)]
         for (p, b) in zip(parameters, buffers) { state["\(p.name).momentum_buffer"] = io.entry(b) }
         return state
     }
