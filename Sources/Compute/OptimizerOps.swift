@@ -44,8 +44,9 @@ public struct BlockwiseQuantizedState {
 /// passes them) and each kernel rounds them to f32 where its reference does, so results match the
 /// reference to the bit except where noted.
 ///
-/// Kernels never allocate per call, read gradients without changing them (except `scale`/`zero`),
-/// and are deterministic: the result does not depend on the number of threads.
+/// Kernels allocate nothing in proportion to the tensors (scratch is reused), read gradients without
+/// changing them (except `scale`/`zero`), and are deterministic: results do not depend on the
+/// number of threads.
 public protocol OptimizerBackend: Backend {
     /// A zero-filled tensor for optimizer state. `paged` asks for memory the device may evict to the
     /// host under pressure (CUDA unified memory, as bitsandbytes' paged optimizers); backends whose

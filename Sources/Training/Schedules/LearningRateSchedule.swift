@@ -29,6 +29,8 @@ public enum Warmup: Sendable, Hashable, Codable {
 
 /// The learning rate at each optimizer step: `baseLearningRate · multiplier(k)`, where step k = 0 is
 /// the first `optimizer.step()` (LambdaLR semantics; what transformers logs as `learning_rate`).
+/// Stateless: the loop passes `learningRate(atStep: optimizer.stepCount)` to `optimizer.step`, so a
+/// resumed run (whose optimizer state restores `stepCount`) continues the schedule where it stopped.
 public struct LearningRateSchedule: Sendable, Hashable {
     public let kind: ScheduleKind
     public let baseLearningRate: Double
