@@ -75,11 +75,17 @@ public enum Blockwise8Bit {
     private static func quantizeBlocks(_ input: QuantInput, bins: UnsafePointer<UInt8>, blockSize: Int,
                                        codes: UnsafeMutableBufferPointer<UInt8>, absmax: UnsafeMutableBufferPointer<Float>) {
         let n = input.count
-        withScratch(blockSize) { block in
+        withScratch(blockSize) { scratch in
             var start = 0, b = 0
             while start < n {
                 let length = min(blockSize, n - start)
-                input.load(start..<(start + length), into: block)
+                let block: UnsafePointer<Float>
+                if case .f32(let values) = input {
+                    block = values.baseAddress! + start
+                } else {
+                    input.load(start..<(start + length), into: scratch)
+                    block = UnsafePointer(scratch)
+                }
                 var maximum: Float = 0
                 for i in 0..<length {
                     let a = abs(block[i])
