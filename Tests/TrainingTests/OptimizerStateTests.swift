@@ -22,7 +22,7 @@ struct TestRandom {
 }
 
 /// Which optimizer a resume test builds.
-enum OptimizerKind: CaseIterable {
+enum ResumeCase: CaseIterable {
     case adamw, adamw8bit, sgdNesterov
 
     func make(_ params: [TrainableParameter], _ backend: CPUBackend) throws -> any Optimizer {
@@ -51,8 +51,8 @@ enum OptimizerKind: CaseIterable {
         }
     }
 
-    @Test(arguments: OptimizerKind.allCases)
-    func resumeTakesIdenticalSteps(kind: OptimizerKind) throws {
+    @Test(arguments: ResumeCase.allCases)
+    func resumeTakesIdenticalSteps(kind: ResumeCase) throws {
         let backend = CPUBackend()
         let straight = try kind.make(parameters(backend, seed: 7), backend)
         runSteps(straight, backend, 0..<8)
@@ -130,6 +130,21 @@ enum OptimizerKind: CaseIterable {
         #expect(optimizer.stepCount == 2)
         #expect(optimizer.stateTensors() == good)
         #expect(optimizer.parameters.map { backend.readBytes($0.value) } == before)
+    }
+
+    @Test func optimizersByTransformersName() throws {
+        let backend = CPUBackend()
+        #expect(try OptimizerKind(transformersName: "adamw_bnb_8bit") == .adamw8bit)
+        #expect(try OptimizerKind(transformersName: "paged_adamw_8bit") == .pagedAdamw8bit)
+        let paged = try OptimizerKind.pagedAdamw8bit.make(parameters: parameters(backend, seed: 2), backend: backend)
+        #expect((paged as? AdamW8bit)?.paged == true)
+        #expect(try OptimizerKind(transformersName: "sgd").make(parameters: [], backend: backend) is SGD)
+        do {
+            _ = try OptimizerKind(transformersName: "adamw_8bits")
+            Issue.record("accepted an unknown optimizer name")
+        } catch {
+            #expect("\(error)".contains("unknown optimizer 'adamw_8bits'") && "\(error)".contains("paged_adamw_8bit"))
+        }
     }
 
     @Test func invalidHyperparametersAreRejected() throws {
