@@ -122,6 +122,10 @@ enum ResumeCase: CaseIterable {
         retyped["big.weight.state1"] = OptimizerStateTensor(dtype: .i8, shape: [5000], bytes: good["big.weight.state1"]!.bytes)
         #expect(message(retyped).contains("'big.weight.state1' is i8"))
 
+        var truncated = good
+        truncated["big.weight.absmax1"]!.bytes.removeLast()
+        #expect(message(truncated).contains("entry 'big.weight.absmax1' holds 79 bytes; f32 [20] needs 80"))
+
         var noStep = good
         noStep["step"] = nil
         #expect(message(noStep).contains("missing entry 'step'"))

@@ -23,14 +23,14 @@ public protocol Optimizer: AnyObject {
     func loadState(_ state: [String: OptimizerStateTensor]) throws
 }
 
-/// One named tensor of optimizer state: element type, shape and little-endian bytes.
+/// One named tensor of optimizer state: element type, shape and little-endian bytes
+/// (`bytes.count` = element count × `dtype.size`; `loadState` rejects entries where it is not).
 public struct OptimizerStateTensor: Equatable, Sendable {
     public var dtype: DType
     public var shape: [Int]
     public var bytes: [UInt8]
 
     public init(dtype: DType, shape: [Int], bytes: [UInt8]) {
-        precondition(bytes.count == shape.reduce(1, *) * dtype.size, "\(bytes.count) bytes for \(shape) \(dtype)")
         self.dtype = dtype
         self.shape = shape
         self.bytes = bytes
@@ -43,7 +43,7 @@ public struct OptimizerStateTensor: Equatable, Sendable {
 
     /// The value of a scalar i64 (as written by `int64(_:)`); nil for any other tensor.
     public var int64Value: Int? {
-        guard dtype == .i64, shape.isEmpty else { return nil }
+        guard dtype == .i64, shape.isEmpty, bytes.count == 8 else { return nil }
         return bytes.withUnsafeBytes { Int(Int64(littleEndian: $0.loadUnaligned(as: Int64.self))) }
     }
 }

@@ -35,6 +35,11 @@ struct OptimizerStateIO {
             guard entry.dtype == dtype, entry.shape == shape else {
                 throw RunnerError("\(kind) optimizer state", "entry '\(key)' is \(entry.dtype) \(entry.shape), expected \(dtype) \(shape)")
             }
+            let byteCount = shape.reduce(1, *) * dtype.size
+            guard entry.bytes.count == byteCount else {
+                throw RunnerError("\(kind) optimizer state", "entry '\(key)' holds \(entry.bytes.count) bytes; \(dtype) \(shape) needs \(byteCount)",
+                                  hint: "the checkpoint file is truncated or damaged")
+            }
         }
         return count
     }
