@@ -1,7 +1,8 @@
 // Parameter groups (transformers' decay rule), gradient accumulation, schedule validation and the
-// CPU kernels' parallel paths (same bits as the single-threaded path; f64 norms).
+// CPU kernels' parallel paths (same bits as the single-threaded path; f64 norms), and the 8-bit kernel's quantizer against module Quant.
 import CPUBackend
 import Compute
+import Quant
 import Testing
 import Training
 
@@ -113,5 +114,32 @@ import Training
         let norm = backend.squaredL2Norm(big)
         #expect(abs(norm - serial) <= 1e-12 * serial)
         #expect(norm == backend.squaredL2Norm(big))
+    }
+}
+
+/// The CPU 8-bit kernel's quantizer is the one of module Quant (bitsandbytes' `quantize_blockwise`):
+/// with β1 = β2 = 0 the new moments are exactly g and g², so their codes and absmax must equal
+/// `Blockwise8Bit.quantize` of those values, special values included.
+@Suite struct EightBitQuantizerTests {
+    @Test func kernelQuantizesAsQuantModule() throws {
+        let backend = CPUBackend()
+        let n = 256 * 37 + 100
+        var random = TestRandom(seed: 31)
+        var g = random.floats(n, scale: 0.05)
+        for i in stride(from: 0, to: n, by: 613) { g[i] *= 40 }  // block maxima vary
+        g[5] = .nan; g[300] = 0; g[301] = -0.0; g[2000] = .infinity
+        for i in 512..<768 { g[i] = 0 }  // an all-zero block
+        let param = makeParameter(backend, name: "w", values: random.floats(n), decays: false)
+        backend.write(g, to: param.gradient)
+        let optimizer = try AdamW8bit(parameters: [param], hyperparameters: .init(beta1: 0, beta2: 0), backend: backend)
+        optimizer.step(learningRate: 1e-3)
+        let state = optimizer.stateTensors()
+
+        let first = try Blockwise8Bit.quantize(g, codebook: .dynamicSigned, blockSize: 256)
+        let second = try Blockwise8Bit.quantize(g.map { $0 * $0 }, codebook: .dynamicUnsigned, blockSize: 256)
+        #expect(state["w.state1"]!.bytes == first.codes)
+        #expect(state["w.state2"]!.bytes == second.codes)
+        #expect(state["w.absmax1"]!.bytes == first.absmax.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) })
+        #expect(state["w.absmax2"]!.bytes == second.absmax.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) })
     }
 }
