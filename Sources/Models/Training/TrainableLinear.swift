@@ -38,10 +38,12 @@ final class TrainableLinear {
 
     /// y = x·Wᵀ + b + s·u·Bᵀ, saving `u = drop(x)·Aᵀ` (N, r) for backward.
     /// `dropped` (N, ≥IC) is scratch for drop(x) when dropout is on.
-    func forward(_ y: Tensor, _ x: Tensor, u: Tensor?, dropped: Tensor, seed: UInt64, on backend: any TrainingBackend) {
+    /// With `dropout` false (evaluation) the adapter sees x itself.
+    func forward(_ y: Tensor, _ x: Tensor, u: Tensor?, dropped: Tensor, seed: UInt64, on backend: any TrainingBackend,
+                 dropout: Bool = true) {
         backend.linearForward(y, x, weight: weight, bias: bias)
         guard let lora, let u else { return }
-        let input = adapterInput(x, dropped: dropped, lora: lora, seed: seed, backend: backend)
+        let input = dropout ? adapterInput(x, dropped: dropped, lora: lora, seed: seed, backend: backend) : x
         backend.matmul(u, input, lora.a, transposeA: false, transposeB: true, alpha: 1, beta: 0)
         backend.matmul(y, u, lora.b, transposeA: false, transposeB: true, alpha: lora.scale, beta: 1)
     }
