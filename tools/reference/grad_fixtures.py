@@ -12,7 +12,7 @@ which the Swift tests recompute exactly — so no adapter weights need to be sto
 Tiny models reuse the committed checkpoints under Tests/ModelsTests/Fixtures/tiny (read as f32).
 SmolLM2 comes from models/SmolLM2-135M-Instruct.Q4_1.gguf (transformers dequantizes to f32).
 
-Run from the package root:  .venv/bin/python tools/reference/grad_fixtures.py [--skip-smollm2]
+Run from the package root:  .venv/bin/python tools/reference/grad_fixtures.py [--skip-smollm2 | --only-smollm2]
 """
 import argparse
 import json
@@ -55,13 +55,13 @@ def export_name(name):
         .replace(".modules_to_save.default.", ".")
 
 
-def fill_adapters(model):
+def fill_adapters(model, b_bound=0.2):
     with torch.no_grad():
         for name, p in model.named_parameters():
             if ".lora_A." in name:
                 p.copy_(torch.from_numpy(pattern(export_name(name), tuple(p.shape), 1 / p.shape[1] ** 0.5)))
             elif ".lora_B." in name:
-                p.copy_(torch.from_numpy(pattern(export_name(name), tuple(p.shape), 0.2)))
+                p.copy_(torch.from_numpy(pattern(export_name(name), tuple(p.shape), b_bound)))
 
 
 def batch(vocab, lengths=(12, 12), seed=5):
@@ -101,7 +101,7 @@ def lora_case(case, model_dir, rslora=False, modules_to_save=None):
     grads = [(export_name(n), p.grad) for n, p in model.named_parameters() if p.requires_grad]
     tokens = int((labels[:, 1:] != -100).sum())
     write_case(case, out.loss.item(), tokens, ids, labels, grads,
-               dict(model=model_dir, r=8, alpha=16, rslora=rslora, modules_to_save=modules_to_save or []))
+               dict(model=model_dir, r=8, alpha=16, rslora=rslora, modules_to_save=modules_to_save or [], b_bound=0.2))
 
 
 def full_case(case, model_dir):
@@ -123,7 +123,7 @@ def smollm2_case(sampled=("model.layers.0.self_attn.q_proj", "model.layers.14.se
     config = LoraConfig(r=8, lora_alpha=16, lora_dropout=0.0, target_modules="all-linear", bias="none",
                         task_type="CAUSAL_LM")
     model = get_peft_model(model, config)
-    fill_adapters(model)
+    fill_adapters(model, b_bound=0.02)  # 30 layers: a small B keeps the model near the base (loss ≈ base loss)
     gen = torch.Generator().manual_seed(11)
     ids = torch.randint(0, model.config.vocab_size, (1, 64), generator=gen)
     labels = ids.clone()
@@ -141,14 +141,18 @@ def smollm2_case(sampled=("model.layers.0.self_attn.q_proj", "model.layers.14.se
     tokens = int((labels[:, 1:] != -100).sum())
     write_case("smollm2_lora", out.loss.item(), tokens, ids, labels, grads,
                dict(model="SmolLM2-135M-Instruct.Q4_1.gguf", r=8, alpha=16, rslora=False, modules_to_save=[],
-                    grad_norms=norms))
+                    b_bound=0.02, grad_norms=norms))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--skip-smollm2", action="store_true")
+    parser.add_argument("--only-smollm2", action="store_true")
     args = parser.parse_args()
     os.makedirs(OUT, exist_ok=True)
+    if args.only_smollm2:
+        smollm2_case()
+        raise SystemExit
     lora_case("llama_lora", "llama_tied_bf16")
     lora_case("llama_rslora", "llama_tied_bf16", rslora=True)
     lora_case("qwen2_lora", "qwen2_bias_bf16")

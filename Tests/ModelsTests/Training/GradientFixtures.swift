@@ -38,6 +38,8 @@ struct GradientFixture {
         return TrainingBatch(tokens: ids.flatMap(ints), labels: labels.flatMap(ints), batchSize: ids.count)
     }
 
+    var bBound: Double { (json["b_bound"] as? NSNumber)?.doubleValue ?? 0.2 }
+
     var loraConfig: LoraConfig {
         LoraConfig(rank: (json["r"] as! NSNumber).intValue, alpha: (json["alpha"] as! NSNumber).floatValue,
                    useRSLoRA: json["rslora"] as! Bool, modulesToSave: json["modules_to_save"] as! [String])
@@ -65,13 +67,14 @@ func fixturePattern(_ name: String, count: Int, bound: Double) -> [Float] {
 }
 
 /// Loads the script's patterned A/B values into every adapter of `model` (other trainables unchanged).
-func loadPatternedAdapters(_ model: TrainableModel) throws {
+/// `bBound` is the fixture's `b_bound`.
+func loadPatternedAdapters(_ model: TrainableModel, bBound: Double = 0.2) throws {
     var tensors = model.exportAdapter()
     for (name, tensor) in tensors {
         if name.contains(".lora_A.") {
             tensors[name] = Tensor.host(fixturePattern(name, count: tensor.count, bound: 1 / Double(tensor.shape[1]).squareRoot()), shape: tensor.shape)
         } else if name.contains(".lora_B.") {
-            tensors[name] = Tensor.host(fixturePattern(name, count: tensor.count, bound: 0.2), shape: tensor.shape)
+            tensors[name] = Tensor.host(fixturePattern(name, count: tensor.count, bound: bBound), shape: tensor.shape)
         }
     }
     try model.loadAdapter(tensors)

@@ -17,7 +17,7 @@ import Testing
         let batch = fixture.batch
         let model = try TrainableModel(config: config, weights: weights, backend: backend, mode: mode, maxBatch: batch.batchSize,
                                        maxSequence: batch.sequenceLength, gradientCheckpointing: checkpointing, lossChunkRows: 7)
-        try loadPatternedAdapters(model)
+        try loadPatternedAdapters(model, bBound: fixture.bBound)
         return model
     }
 
@@ -104,7 +104,7 @@ import Testing
         let weights = try LlamaWeights.load(from: source, config: config, backend: backend)
         let model = try TrainableModel(config: config, weights: weights, backend: backend, mode: .lora(fixture.loraConfig),
                                        maxBatch: 1, maxSequence: 64, gradientCheckpointing: true)
-        try loadPatternedAdapters(model)
+        try loadPatternedAdapters(model, bBound: fixture.bBound)
         let (loss, tokens) = try model.forwardBackward(fixture.batch)
         #expect(tokens == fixture.tokens)
         #expect(abs(loss - fixture.loss) <= 1e-4 * fixture.loss, "loss \(loss) vs PEFT \(fixture.loss)")
