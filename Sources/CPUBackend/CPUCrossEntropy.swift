@@ -49,14 +49,14 @@ extension CPUBackend {
                     var maxValue = -Float.infinity
                     for j in 0..<vocab { maxValue = max(maxValue, row[j]) }
                     let target = row[Int(label)] - maxValue
-                    var sum: Float = 0
+                    var sum: Double = 0   // V terms: a Double sum keeps the normalizer exact to f32
                     for j in 0..<vocab {
                         let e = expf(row[j] - maxValue)
                         row[j] = e
-                        sum += e
+                        sum += Double(e)
                     }
-                    rowLoss[r] = logf(sum) - target          // −log softmax[label]
-                    scaleInPlace(row, gradScale / sum, vocab)   // dlogits = scale·(softmax − onehot)
+                    rowLoss[r] = Float(log(sum)) - target    // −log softmax[label]
+                    scaleInPlace(row, Float(Double(gradScale) / sum), vocab)   // dlogits = scale·(softmax − onehot)
                     row[Int(label)] -= gradScale
                 }
             }
