@@ -54,6 +54,9 @@ let package = Package(
         // Benchmarks (bench/): SmolLM2 prefill/decode speed; compared with transformers by bench/smollm2_speed.py.
         .executableTarget(name: "ModelBench", dependencies: ["Models", "CPUBackend", "Compute", "CBLAS"],
                           path: "bench/ModelBench", swiftSettings: numericSettings),
+        // Training-step speed: SmolLM2 LoRA forward+backward tokens/s.
+        .executableTarget(name: "TrainBench", dependencies: ["Models", "CPUBackend", "Compute", "Formats"],
+                          path: "bench/TrainBench", swiftSettings: numericSettings),
 
         // Tests
         .testTarget(name: "BasicsTests", dependencies: ["Basics"]),
