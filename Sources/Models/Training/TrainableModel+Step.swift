@@ -57,13 +57,15 @@ extension TrainableModel {
         return (Float(result.lossSum / Double(result.tokens)), result.tokens)
     }
 
-    /// The mean loss over the batch's target tokens, forward only (evaluation); touches no gradient.
-    public func loss(_ batch: TrainingBatch) throws -> (loss: Float, tokens: Int) {
-        let inputs = try prepare(batch, step: 0)
+    /// The mean loss over the batch's target tokens, forward only; touches no gradient.
+    /// - Parameter dropoutStep: nil for evaluation (no dropout); a step number applies the LoRA dropout
+    ///   masks `forwardBackward(step:)` uses, so the loss is the one that step differentiates.
+    public func loss(_ batch: TrainingBatch, dropoutStep: Int? = nil) throws -> (loss: Float, tokens: Int) {
+        let inputs = try prepare(batch, step: dropoutStep ?? 0)
         guard batch.targetTokenCount > 0 else { return (0, 0) }
         let n = inputs.count
         let final = arena[slots.finalNormed].rows(0..<n)
-        forwardLayers(inputs, dropout: false)
+        forwardLayers(inputs, dropout: dropoutStep != nil)
         backend.rmsnormForward(final, rstd: nil, residual(config.layerCount, n), weight: finalNorm, eps: config.rmsNormEps)
         let result = backend.crossEntropyLoss(hidden: final, weight: lmHead, labels: inputs.targets, dHidden: nil, dWeight: nil,
                                               gradScale: 0, chunkRows: lossChunkRows)
