@@ -10,6 +10,7 @@ LoRA A and B are NOT PEFT's random init (B = 0 would make dA vanish): every adap
 which the Swift tests recompute exactly — so no adapter weights need to be stored.
 
 Tiny models reuse the committed checkpoints under Tests/ModelsTests/Fixtures/tiny (read as f32).
+The QLoRA case quantizes the tiny Llama's Linear weights with bitsandbytes NF4 (CPU).
 SmolLM2 comes from models/SmolLM2-135M-Instruct.Q4_1.gguf (transformers dequantizes to f32).
 
 Run from the package root:  .venv/bin/python tools/reference/grad_fixtures.py [--skip-smollm2 | --only-smollm2]
@@ -104,6 +105,45 @@ def lora_case(case, model_dir, rslora=False, modules_to_save=None):
                dict(model=model_dir, r=8, alpha=16, rslora=rslora, modules_to_save=modules_to_save or [], b_bound=0.2))
 
 
+def qlora_case(case, model_dir):
+    """QLoRA: the base's Linear weights quantized by bitsandbytes to NF4 (block 64, double quant).
+
+    bitsandbytes' CPU 4-bit matmul does not compute in exact f32 (its Linear4bit output differs from
+    x·dequant(W)ᵀ by ~0.3%), so the reference is PEFT on a f32 model whose Linear weights are bitsandbytes'
+    own dequantized NF4 values — QLoRA's arithmetic done in f32. The bnb-native loss is kept for information.
+    """
+    import bitsandbytes.functional as bnbf
+    from transformers import BitsAndBytesConfig
+    quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+                               bnb_4bit_compute_dtype=torch.float32)
+    path = os.path.join(FIXTURES, "tiny", model_dir)
+    quantized = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32, quantization_config=quant,
+                                                     device_map="cpu", attn_implementation="eager")
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32, attn_implementation="eager")
+    dense = dict(model.named_modules())
+    with torch.no_grad():
+        for name, module in quantized.named_modules():
+            if type(module).__name__ == "Linear4bit":
+                weight = bnbf.dequantize_4bit(module.weight.data, module.weight.quant_state).float()
+                dense[name].weight.copy_(weight)
+                if name == "model.layers.0.self_attn.q_proj":  # lets the Swift test check its dequantization
+                    weight.numpy().astype("<f4").tofile(os.path.join(OUT, case + ".q_proj0.bin"))
+    config = LoraConfig(r=8, lora_alpha=16, lora_dropout=0.0, target_modules="all-linear", bias="none", task_type="CAUSAL_LM")
+    ids, labels = batch(model.config.vocab_size)
+    native = get_peft_model(quantized, config)
+    fill_adapters(native)
+    native_loss = native(input_ids=ids, labels=labels).loss.item()
+    model = get_peft_model(model, config)
+    fill_adapters(model)
+    out = model(input_ids=ids, labels=labels)
+    out.loss.backward()
+    grads = [(export_name(n), p.grad) for n, p in model.named_parameters() if p.requires_grad]
+    tokens = int((labels[:, 1:] != -100).sum())
+    write_case(case, out.loss.item(), tokens, ids, labels, grads,
+               dict(model=model_dir, r=8, alpha=16, rslora=False, modules_to_save=[], b_bound=0.2,
+                    bnb_native_loss=native_loss, four_bit=dict(type="nf4", block_size=64, double_quant=True)))
+
+
 def full_case(case, model_dir):
     model = AutoModelForCausalLM.from_pretrained(os.path.join(FIXTURES, "tiny", model_dir), dtype=torch.float32,
                                                  attn_implementation="eager")
@@ -148,8 +188,12 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--skip-smollm2", action="store_true")
     parser.add_argument("--only-smollm2", action="store_true")
+    parser.add_argument("--only-qlora", action="store_true")
     args = parser.parse_args()
     os.makedirs(OUT, exist_ok=True)
+    if args.only_qlora:
+        qlora_case("llama_qlora_nf4", "llama_tied_bf16")
+        raise SystemExit
     if args.only_smollm2:
         smollm2_case()
         raise SystemExit
@@ -157,6 +201,7 @@ if __name__ == "__main__":
     lora_case("llama_rslora", "llama_tied_bf16", rslora=True)
     lora_case("qwen2_lora", "qwen2_bias_bf16")
     lora_case("llama3_lora_save_lm_head", "llama3_untied_f16", modules_to_save=["lm_head"])
+    qlora_case("llama_qlora_nf4", "llama_tied_bf16")
     full_case("qwen2_full", "qwen2_bias_bf16")
     full_case("llama3_full", "llama3_untied_f16")
     if not args.skip_smollm2:

@@ -1,6 +1,8 @@
 // One Linear layer as training sees it: `y = x·Wᵀ (+ b) + s·(drop(x)·Aᵀ)·Bᵀ`. W (and b) are frozen
 // — no gradient buffers — unless fully fine-tuned; the LoRA path carries A (r, in) and B (out, r).
+// A frozen W may be 4-bit (QLoRA): it is dequantized into one shared scratch right before each use.
 import Compute
+import Quant
 
 /// A LoRA adapter on one Linear layer, with its gradients.
 public struct LoraAdapter {
@@ -23,9 +25,13 @@ final class TrainableLinear {
     let dWeight: Tensor?          // (OC, IC), full fine-tuning only
     let dBias: Tensor?            // (OC), full fine-tuning only
     let lora: LoraAdapter?
+    /// The frozen 4-bit base; then `weight` is a view of the model's shared dequantization scratch.
+    let fourBit: FourBitWeight?
 
-    init(name: String, weight: Tensor, bias: Tensor?, dWeight: Tensor?, dBias: Tensor?, lora: LoraAdapter?) {
+    init(name: String, weight: Tensor, bias: Tensor?, dWeight: Tensor?, dBias: Tensor?, lora: LoraAdapter?,
+         fourBit: FourBitWeight? = nil) {
         self.name = name
+        self.fourBit = fourBit
         self.weight = weight
         self.bias = bias
         self.dWeight = dWeight
@@ -41,6 +47,7 @@ final class TrainableLinear {
     /// With `dropout` false (evaluation) the adapter sees x itself.
     func forward(_ y: Tensor, _ x: Tensor, u: Tensor?, dropped: Tensor, seed: UInt64, on backend: any TrainingBackend,
                  dropout: Bool = true) {
+        materializeWeight()
         backend.linearForward(y, x, weight: weight, bias: bias)
         guard let lora, let u else { return }
         let input = dropout ? adapterInput(x, dropped: dropped, lora: lora, seed: seed, backend: backend) : x
@@ -52,6 +59,7 @@ final class TrainableLinear {
     /// `dW += dyᵀ·x`, `dBias += Σ dy` when fully trained. `dU` (N, ≥r) and `dropped` (N, ≥IC) are scratch.
     func backward(dx: Tensor, accumulate: Bool, dy: Tensor, x: Tensor, u: Tensor?, dU: Tensor, dropped: Tensor,
                   seed: UInt64, on backend: any TrainingBackend) {
+        materializeWeight()
         backend.linearBackward(dx: dx, accumulate: accumulate, dWeight: dWeight, dBias: dBias, dy: dy, x: x, weight: weight)
         guard let lora, let u else { return }
         let n = dy.shape[0]
@@ -68,6 +76,19 @@ final class TrainableLinear {
             backend.add(dx, dx, dInput)
         } else {
             backend.matmul(dx, du, lora.a, transposeA: false, transposeB: false, alpha: 1, beta: 1)
+        }
+    }
+
+    /// For a 4-bit base: dequantizes it (bit-exact with bitsandbytes) into the scratch `weight` views.
+    /// Host memory only (the CPU backend); a device backend would run a `dequantizeNF4` op here instead.
+    private func materializeWeight() {
+        guard let fourBit else { return }
+        guard let buffer = weight.hostBuffer else { preconditionFailure("4-bit base weights need a host-memory backend") }
+        let start = (buffer.pointer + weight.byteOffset).assumingMemoryBound(to: Float.self)
+        do {
+            try fourBit.dequantize(into: .f32(UnsafeMutableBufferPointer(start: start, count: weight.count)))
+        } catch {
+            preconditionFailure("dequantizing \(name): \(error)")   // shapes were checked at init
         }
     }
 

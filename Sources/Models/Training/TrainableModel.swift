@@ -3,6 +3,7 @@
 // up front for (B, T). The step itself (forward, loss, backward) is in TrainableModel+Step.swift.
 import Basics
 import Compute
+import Quant
 
 /// A trainable tensor and its gradient, as the optimizer sees them.
 public struct TrainableParameter {
@@ -72,9 +73,13 @@ public final class TrainableModel {
     ///   - mode: `.lora(config)` freezes the base (any f32/bf16/f16 storage); `.full` copies every
     ///     parameter to f32 master weights with gradients.
     ///   - maxBatch, maxSequence: the largest (B, T) a step may use; the arena is planned for it.
+    ///   - fourBitBase: QLoRA: frozen 4-bit weights by module path (`model.layers.0.self_attn.q_proj`), used
+    ///     instead of the dense ones (see `FourBitBase.quantize`). Each is dequantized into one shared f32
+    ///     scratch (the largest layer's size) right before each forward/backward use. LoRA mode only.
     /// - Throws: for bad LoRA settings (unknown target, rank above a layer's dimensions) or sizes.
     public init(config: LlamaConfig, weights: LlamaWeights, backend: any TrainingBackend, mode: TrainingMode,
-                maxBatch: Int, maxSequence: Int, gradientCheckpointing: Bool = false, lossChunkRows: Int = 256) throws {
+                maxBatch: Int, maxSequence: Int, gradientCheckpointing: Bool = false, lossChunkRows: Int = 256,
+                fourBitBase: [String: FourBitWeight] = [:]) throws {
         guard maxBatch > 0, maxSequence > 0, lossChunkRows > 0 else {
             throw RunnerError("training", "batch (\(maxBatch)), sequence length (\(maxSequence)) and loss chunk (\(lossChunkRows)) must be positive")
         }
@@ -93,6 +98,16 @@ public final class TrainableModel {
         cos = backend.upload(tables.cos)
         sin = backend.upload(tables.sin)
 
+        if !fourBitBase.isEmpty, mode == .full {
+            throw RunnerError("training", "full fine-tuning trains f32 master weights; a 4-bit base is for LoRA only")
+        }
+        let modulePaths = Set((0..<config.layerCount).flatMap { layer in LinearModule.allCases.map { $0.path(layer: layer) } })
+        if let unknown = fourBitBase.keys.sorted().first(where: { !modulePaths.contains($0) }) {
+            throw RunnerError("training", "4-bit weight `\(unknown)` names no Linear layer of the model",
+                              hint: "keys are module paths such as model.layers.0.self_attn.q_proj")
+        }
+        let largest = fourBitBase.values.map(\.count).max() ?? 0
+        let dequantScratch = largest > 0 ? backend.allocate([largest], dtype: .f32) : nil
         var params: [TrainableParameter] = []
         func master(_ t: Tensor) -> Tensor {
             let copy = backend.allocate(t.shape, dtype: .f32)
@@ -138,8 +153,16 @@ public final class TrainableModel {
                     let trainedBias = bias.map { trainable(hf.name(.layer(i, bKey)), $0) }
                     return TrainableLinear(name: path, weight: value, bias: trainedBias?.0, dWeight: gradient, dBias: trainedBias?.1, lora: nil)
                 case .lora(let lora):
+                    var frozen = weight
+                    let fourBit = fourBitBase[path]
+                    if let fourBit, let dequantScratch {
+                        guard fourBit.shape == weight.shape.dims else {
+                            throw RunnerError("training", "4-bit weight for \(path) has shape \(fourBit.shape), the model's is \(weight.shape)")
+                        }
+                        frozen = dequantScratch.rows(0..<fourBit.count).reshaped(weight.shape)
+                    }
                     guard adapted[path] == true else {
-                        return TrainableLinear(name: path, weight: weight, bias: bias, dWeight: nil, dBias: nil, lora: nil)
+                        return TrainableLinear(name: path, weight: frozen, bias: bias, dWeight: nil, dBias: nil, lora: nil, fourBit: fourBit)
                     }
                     let (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1])
                     guard lora.rank <= min(inFeatures, outFeatures) else {
@@ -154,8 +177,9 @@ public final class TrainableModel {
                     let dA = backend.allocate(a.shape, dtype: .f32), dB = backend.allocate(b.shape, dtype: .f32)
                     params.append(TrainableParameter(name: nameA, value: a, gradient: dA))
                     params.append(TrainableParameter(name: nameB, value: b, gradient: dB))
-                    return TrainableLinear(name: path, weight: weight, bias: bias, dWeight: nil, dBias: nil,
-                                           lora: LoraAdapter(a: a, b: b, dA: dA, dB: dB, scale: lora.scale, dropout: lora.dropout))
+                    return TrainableLinear(name: path, weight: frozen, bias: bias, dWeight: nil, dBias: nil,
+                                           lora: LoraAdapter(a: a, b: b, dA: dA, dB: dB, scale: lora.scale, dropout: lora.dropout),
+                                           fourBit: fourBit)
                 }
             }
             let attentionNorm = norm(.attentionNorm, w.attentionNorm)

@@ -5,6 +5,7 @@ import Compute
 import CPUBackend
 import Foundation
 import Models
+import Quant
 import Testing
 
 @Suite struct GradientParityTests {
@@ -122,5 +123,33 @@ import Testing
             #expect(error <= 1e-4, "\(reference.name): relative error \(error)")
         }
         print("smollm2: loss \(loss) (PEFT \(fixture.loss)), worst norm error \(worstNorm)")
+    }
+}
+
+extension GradientParityTests {
+    /// QLoRA: the tiny Llama's Linear weights in NF4 (block 64, double quant), quantized by us from the f32 values
+    /// bitsandbytes quantized (dequantization checked bit-exact); PEFT on bitsandbytes' dequantized weights is the
+    /// reference (bnb's own CPU 4-bit matmul is not f32-exact: see grad_fixtures.py).
+    @Test(arguments: [false, true])
+    func qloraNF4GradientsMatchPEFTAndBitsandbytes(checkpointing: Bool) throws {
+        let fixture = try GradientFixture("llama_qlora_nf4")
+        let dir = fixture.modelDirectory
+        let backend = makeBackend()
+        let config = try LlamaConfig.load(contentsOf: dir)
+        let weights = try LlamaWeights.load(from: try SafetensorsWeights(at: dir), config: config, backend: backend)
+        let fourBit = try FourBitBase.quantize(weights, config: config, backend: backend, type: .nf4, blockSize: 64, doubleQuant: true)
+        #expect(fourBit.count == 7 * config.layerCount)
+        let bnbDequantized = try loadFloats(Paths.fixtures.appendingPathComponent("grad/llama_qlora_nf4.q_proj0.bin"))
+        let ours = try fourBit["model.layers.0.self_attn.q_proj"]!.dequantized()
+        #expect(ours == bnbDequantized, "NF4 dequantization is bit-exact with bitsandbytes (max |Δ| \(maxAbsDifference(ours, bnbDequantized)))")
+        let batch = fixture.batch
+        let model = try TrainableModel(config: config, weights: weights, backend: backend, mode: .lora(fixture.loraConfig),
+                                       maxBatch: batch.batchSize, maxSequence: batch.sequenceLength,
+                                       gradientCheckpointing: checkpointing, fourBitBase: fourBit)
+        try loadPatternedAdapters(model, bBound: fixture.bBound)
+        try expectParity(fixture, model)
+        // The dense model gives another loss: the 4-bit base is really in use.
+        let dense = try makeModel(fixture, mode: .lora(fixture.loraConfig), checkpointing: false)
+        #expect(abs(try dense.loss(batch).loss - fixture.loss) > 1e-3)
     }
 }
