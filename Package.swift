@@ -54,6 +54,9 @@ let package = Package(
         // Benchmarks (bench/): SmolLM2 prefill/decode speed; compared with transformers by bench/smollm2_speed.py.
         .executableTarget(name: "ModelBench", dependencies: ["Models", "CPUBackend", "Compute", "CBLAS"],
                           path: "bench/ModelBench", swiftSettings: numericSettings),
+        // Training-step speed: SmolLM2 LoRA forward+backward tokens/s.
+        .executableTarget(name: "TrainBench", dependencies: ["Models", "CPUBackend", "Compute", "Formats"],
+                          path: "bench/TrainBench", swiftSettings: numericSettings),
 
         // Benchmarks (not tests): bench/<name>/run.sh.
         .executableTarget(name: "tokenizer-bench", dependencies: ["Tokenizer", "Formats"], path: "bench/tokenizer",
@@ -71,7 +74,7 @@ let package = Package(
         .testTarget(name: "ComputeTests", dependencies: ["Compute", "CPUBackend"], swiftSettings: numericSettings),
         .testTarget(name: "FormatsTests", dependencies: ["Formats", "Quant", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Formats", "Models"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "CPUBackend", "Formats", "Tokenizer", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "CPUBackend", "Formats", "Tokenizer", "Compute", "Quant"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
         .testTarget(name: "QuantTests", dependencies: ["Quant", "Compute", "Basics"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
         .testTarget(name: "DataTests", dependencies: ["Data", "Tokenizer", "ChatTemplate", "Formats", "Stages", "Pipeline", "Recipe", "Models", "Basics"],
                     resources: [.copy("Fixtures")]),

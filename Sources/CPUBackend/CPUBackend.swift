@@ -12,6 +12,9 @@ public final class CPUBackend: Backend {
 
     /// Scratch (attention scores, widened weights), grown on first need and reused: ops never allocate per call.
     var scratch: HostBuffer = HostBuffer(byteCount: 0)
+    /// Scratch owned by one op family (loss logits, attention backward), so ops that call `matmul`
+    /// (whose bf16 widening uses `scratch`) keep their own intermediate data intact.
+    var namedScratch: [String: HostBuffer] = [:]
 
     /// - Parameter threads: cores to use (OpenBLAS and the Swift loops); nil keeps all cores.
     public init(threads: Int? = nil) {
@@ -25,6 +28,16 @@ public final class CPUBackend: Backend {
     func scratchFloats(_ floats: Int) -> UnsafeMutablePointer<Float> {
         if scratch.byteCount < floats * 4 { scratch = HostBuffer(byteCount: floats * 4) }
         return scratch.pointer.assumingMemoryBound(to: Float.self)
+    }
+
+    /// Returns at least `floats` f32 of the scratch named `slot` (valid until the next op using that slot).
+    func scratchFloats(_ floats: Int, slot: String) -> UnsafeMutablePointer<Float> {
+        if let buffer = namedScratch[slot], buffer.byteCount >= floats * 4 {
+            return buffer.pointer.assumingMemoryBound(to: Float.self)
+        }
+        let buffer = HostBuffer(byteCount: floats * 4)
+        namedScratch[slot] = buffer
+        return buffer.pointer.assumingMemoryBound(to: Float.self)
     }
 
     /// Returns at least `floatsPerWorker` f32 of scratch for each worker, worker w at `w · floatsPerWorker`.

@@ -1,0 +1,323 @@
+// A Llama-family model set up for training: which tensors are trainable (LoRA adapters,
+// modules_to_save, or everything), their gradient buffers, and the activation arena planned
+// up front for (B, T). The step itself (forward, loss, backward) is in TrainableModel+Step.swift.
+import Basics
+import Compute
+import Quant
+
+/// A trainable tensor and its gradient, as the optimizer sees them.
+public struct TrainableParameter {
+    /// PEFT adapter name in LoRA mode (`base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight`),
+    /// transformers name in full fine-tuning (`model.layers.0.self_attn.q_proj.weight`).
+    public let name: String
+    public let value: Tensor      // f32, updated in place by the optimizer
+    public let gradient: Tensor   // f32, same shape; accumulated by `forwardBackward`
+}
+
+/// One transformer block's trainable view.
+struct TrainableLayer {
+    let attentionNorm, mlpNorm: Tensor          // (C)
+    let dAttentionNorm, dMlpNorm: Tensor?       // (C), full fine-tuning only
+    let q, k, v, o, gate, up, down: TrainableLinear
+
+    func linear(_ module: LinearModule) -> TrainableLinear {
+        switch module {
+        case .q_proj: q
+        case .k_proj: k
+        case .v_proj: v
+        case .o_proj: o
+        case .gate_proj: gate
+        case .up_proj: up
+        case .down_proj: down
+        }
+    }
+}
+
+/// Training forward/backward for a Llama-family model with LoRA or full fine-tuning.
+///
+/// Contract: nothing is allocated inside a step; every activation lives in one arena planned at init
+/// for `maxBatch × maxSequence` tokens. Frozen weights have no gradient buffers. Gradients accumulate
+/// across `forwardBackward` calls until `zeroGradients()`.
+///
+/// Gradient checkpointing policy (per layer): the input residual of every layer is kept; everything
+/// inside a layer (norm outputs, q/k/v, attention output and log-sum-exp, MLP activations, LoRA
+/// intermediates) is recomputed in backward, one layer at a time, into a single shared activation set.
+/// The last layer is not recomputed (its activations are still in that set after the forward pass).
+public final class TrainableModel {
+    public let config: LlamaConfig
+    public let backend: any TrainingBackend
+    public let mode: TrainingMode
+    public let maxBatch: Int                    // B capacity
+    public let maxSequence: Int                 // T capacity (and rope table length)
+    public let gradientCheckpointing: Bool
+    /// Tokens per chunk of the fused LM-head cross-entropy (memory: chunk × V floats).
+    public let lossChunkRows: Int
+    /// Every trainable tensor with its gradient, in model order.
+    public private(set) var parameters: [TrainableParameter] = []
+
+    let embedding: Tensor                       // (V, C)
+    let dEmbedding: Tensor?                     // (V, C) when embeddings train
+    let lmHead: Tensor                          // (V, C); the embedding itself when tied (and not saved separately)
+    let dLmHead: Tensor?                        // (V, C); dEmbedding when tied in full fine-tuning
+    let finalNorm: Tensor                       // (C)
+    let dFinalNorm: Tensor?                     // (C)
+    let layers: [TrainableLayer]
+    let cos, sin: Tensor                        // (T, HD/2)
+    let loraSeed: UInt64
+    let arena: Arena
+    let slots: TrainingSlots
+
+    /// Sets up training on `weights` (as loaded by `LlamaWeights.load`).
+    ///
+    /// - Parameters:
+    ///   - mode: `.lora(config)` freezes the base (any f32/bf16/f16 storage); `.full` copies every
+    ///     parameter to f32 master weights with gradients.
+    ///   - maxBatch, maxSequence: the largest (B, T) a step may use; the arena is planned for it.
+    ///   - fourBitBase: QLoRA: frozen 4-bit weights by module path (`model.layers.0.self_attn.q_proj`), used
+    ///     instead of the dense ones (see `FourBitBase.quantize`). Each is dequantized into one shared f32
+    ///     scratch (the largest layer's size) right before each forward/backward use. LoRA mode only.
+    /// - Throws: for bad LoRA settings (unknown target, rank above a layer's dimensions) or sizes.
+    public init(config: LlamaConfig, weights: LlamaWeights, backend: any TrainingBackend, mode: TrainingMode,
+                maxBatch: Int, maxSequence: Int, gradientCheckpointing: Bool = false, lossChunkRows: Int = 256,
+                fourBitBase: [String: FourBitWeight] = [:]) throws {
+        guard maxBatch > 0, maxSequence > 0, lossChunkRows > 0 else {
+            throw RunnerError("training", "batch (\(maxBatch)), sequence length (\(maxSequence)) and loss chunk (\(lossChunkRows)) must be positive")
+        }
+        if let window = config.slidingWindow, maxSequence > window {
+            throw RunnerError("training", "sequence length \(maxSequence) exceeds the sliding window \(window)",
+                              hint: "sliding-window attention is not implemented; use at most \(window) tokens")
+        }
+        self.config = config
+        self.backend = backend
+        self.mode = mode
+        self.maxBatch = maxBatch
+        self.maxSequence = maxSequence
+        self.gradientCheckpointing = gradientCheckpointing
+        self.lossChunkRows = lossChunkRows
+        let tables = RotaryTables.tables(config, positions: maxSequence)
+        cos = backend.upload(tables.cos)
+        sin = backend.upload(tables.sin)
+
+        if !fourBitBase.isEmpty, mode == .full {
+            throw RunnerError("training", "full fine-tuning trains f32 master weights; a 4-bit base is for LoRA only")
+        }
+        let modulePaths = Set((0..<config.layerCount).flatMap { layer in LinearModule.allCases.map { $0.path(layer: layer) } })
+        if let unknown = fourBitBase.keys.sorted().first(where: { !modulePaths.contains($0) }) {
+            throw RunnerError("training", "4-bit weight `\(unknown)` names no Linear layer of the model",
+                              hint: "keys are module paths such as model.layers.0.self_attn.q_proj")
+        }
+        let largest = fourBitBase.values.map(\.count).max() ?? 0
+        let dequantScratch = largest > 0 ? backend.allocate([largest], dtype: .f32) : nil
+        var params: [TrainableParameter] = []
+        func master(_ t: Tensor) -> Tensor {
+            let copy = backend.allocate(t.shape, dtype: .f32)
+            backend.copy(copy, from: t)
+            return copy
+        }
+        func trainable(_ name: String, _ t: Tensor) -> (Tensor, Tensor) {
+            let value = master(t), gradient = backend.allocate(t.shape, dtype: .f32)
+            params.append(TrainableParameter(name: name, value: value, gradient: gradient))
+            return (value, gradient)
+        }
+        let hf = WeightNaming.huggingFace
+        var rank = 0
+        var adapted: [String: Bool] = [:]   // module paths that get an adapter
+        switch mode {
+        case .full:
+            (embedding, dEmbedding) = trainable(hf.name(.embedding), weights.embedding)
+        case .lora(let lora):
+            rank = lora.rank
+            for target in try lora.resolveTargets(layerCount: config.layerCount) { adapted[target.module.path(layer: target.layer)] = true }
+            if lora.modulesToSave.contains("embed_tokens") {
+                let (value, gradient) = trainable("base_model.model.model.embed_tokens.weight", weights.embedding)
+                (embedding, dEmbedding) = (value, gradient)
+            } else {
+                (embedding, dEmbedding) = (weights.embedding, nil)
+            }
+        }
+        loraSeed = { if case .lora(let lora) = mode { return lora.seed } else { return 0 } }()
+
+        var built: [TrainableLayer] = []
+        for i in 0..<config.layerCount {
+            let w = weights.layers[i]
+            func norm(_ key: LayerWeight, _ t: Tensor) -> (Tensor, Tensor?) {
+                guard mode == .full else { return (t, nil) }
+                let (value, gradient) = trainable(hf.name(.layer(i, key)), t)
+                return (value, gradient)
+            }
+            func linear(_ module: LinearModule, _ weight: Tensor, _ bias: Tensor?, _ wKey: LayerWeight, _ bKey: LayerWeight) throws -> TrainableLinear {
+                let path = module.path(layer: i)
+                switch mode {
+                case .full:
+                    let (value, gradient) = trainable(hf.name(.layer(i, wKey)), weight)
+                    let trainedBias = bias.map { trainable(hf.name(.layer(i, bKey)), $0) }
+                    return TrainableLinear(name: path, weight: value, bias: trainedBias?.0, dWeight: gradient, dBias: trainedBias?.1, lora: nil)
+                case .lora(let lora):
+                    var frozen = weight
+                    let fourBit = fourBitBase[path]
+                    if let fourBit, let dequantScratch {
+                        guard fourBit.shape == weight.shape.dims else {
+                            throw RunnerError("training", "4-bit weight for \(path) has shape \(fourBit.shape), the model's is \(weight.shape)")
+                        }
+                        frozen = dequantScratch.rows(0..<fourBit.count).reshaped(weight.shape)
+                    }
+                    guard adapted[path] == true else {
+                        return TrainableLinear(name: path, weight: frozen, bias: bias, dWeight: nil, dBias: nil, lora: nil, fourBit: fourBit)
+                    }
+                    let (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1])
+                    guard lora.rank <= min(inFeatures, outFeatures) else {
+                        throw RunnerError("lora.r", "rank \(lora.rank) exceeds \(path)'s smaller dimension (\(outFeatures) × \(inFeatures))",
+                                          hint: "use r ≤ \(min(inFeatures, outFeatures))")
+                    }
+                    let nameA = "base_model.model.\(path).lora_A.weight", nameB = "base_model.model.\(path).lora_B.weight"
+                    let a = backend.allocate([lora.rank, inFeatures], dtype: .f32)
+                    backend.write(LoraInit.matrixA(name: nameA, rank: lora.rank, inFeatures: inFeatures,
+                                                   initialization: lora.initialization, seed: lora.seed), to: a)
+                    let b = backend.allocate([outFeatures, lora.rank], dtype: .f32)   // zero: the adapted model starts as the base
+                    let dA = backend.allocate(a.shape, dtype: .f32), dB = backend.allocate(b.shape, dtype: .f32)
+                    params.append(TrainableParameter(name: nameA, value: a, gradient: dA))
+                    params.append(TrainableParameter(name: nameB, value: b, gradient: dB))
+                    return TrainableLinear(name: path, weight: frozen, bias: bias, dWeight: nil, dBias: nil,
+                                           lora: LoraAdapter(a: a, b: b, dA: dA, dB: dB, scale: lora.scale, dropout: lora.dropout),
+                                           fourBit: fourBit)
+                }
+            }
+            let attentionNorm = norm(.attentionNorm, w.attentionNorm)
+            let q = try linear(.q_proj, w.query, w.queryBias, .query, .queryBias)
+            let k = try linear(.k_proj, w.key, w.keyBias, .key, .keyBias)
+            let v = try linear(.v_proj, w.value, w.valueBias, .value, .valueBias)
+            let o = try linear(.o_proj, w.output, w.outputBias, .output, .outputBias)
+            let mlpNorm = norm(.mlpNorm, w.mlpNorm)
+            let gate = try linear(.gate_proj, w.gate, w.gateBias, .gate, .gateBias)
+            let up = try linear(.up_proj, w.up, w.upBias, .up, .upBias)
+            let down = try linear(.down_proj, w.down, w.downBias, .down, .downBias)
+            built.append(TrainableLayer(attentionNorm: attentionNorm.0, mlpNorm: mlpNorm.0, dAttentionNorm: attentionNorm.1,
+                                        dMlpNorm: mlpNorm.1, q: q, k: k, v: v, o: o, gate: gate, up: up, down: down))
+        }
+        layers = built
+
+        switch mode {
+        case .full:
+            (finalNorm, dFinalNorm) = trainable(hf.name(.finalNorm), weights.finalNorm)
+            if config.tieWordEmbeddings {
+                (lmHead, dLmHead) = (embedding, dEmbedding)
+            } else {
+                (lmHead, dLmHead) = trainable(hf.name(.lmHead), weights.lmHead)
+            }
+        case .lora(let lora):
+            (finalNorm, dFinalNorm) = (weights.finalNorm, nil)
+            if lora.modulesToSave.contains("lm_head") {
+                (lmHead, dLmHead) = trainable("base_model.model.lm_head.weight", weights.lmHead)
+            } else {
+                (lmHead, dLmHead) = (weights.lmHead, nil)
+            }
+        }
+        parameters = params
+
+        var plan = ArenaPlan()
+        slots = TrainingSlots(plan: &plan, config: config, tokens: maxBatch * maxSequence, rank: max(rank, 1),
+                              activationSets: gradientCheckpointing ? 1 : config.layerCount, chunkRows: lossChunkRows)
+        arena = plan.allocate(on: backend)
+    }
+
+    /// Bytes of the activation arena (activations, backward scratch, inputs).
+    public var arenaBytes: Int { arena.byteCount }
+
+    /// Number of trainable scalars.
+    public var trainableParameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
+
+    /// Sets every gradient to zero (call after each optimizer step).
+    public func zeroGradients() {
+        for parameter in parameters { backend.zero(parameter.gradient) }
+    }
+
+    /// The trainable tensors by name (PEFT adapter names in LoRA mode, transformers names in full
+    /// fine-tuning), as host f32 copies — what `save` writes as `adapter_model.safetensors`.
+    public func exportAdapter() -> [String: Tensor] {
+        var out: [String: Tensor] = [:]
+        for parameter in parameters {
+            out[parameter.name] = Tensor.host(backend.readFloats(parameter.value), shape: parameter.value.shape)
+        }
+        return out
+    }
+
+    /// Replaces trainable tensors by name (the names `exportAdapter` uses). Every trainable tensor
+    /// must be present with its shape; gradients are left alone.
+    /// - Throws: naming a missing, unknown, or misshapen tensor.
+    public func loadAdapter(_ tensors: [String: Tensor]) throws {
+        let known = Set(parameters.map(\.name))
+        if let unknown = tensors.keys.sorted().first(where: { !known.contains($0) }) {
+            throw RunnerError("adapter", "tensor `\(unknown)` is not trainable in this model",
+                              hint: "check the LoRA targets and modules_to_save it was trained with")
+        }
+        for parameter in parameters {
+            guard let tensor = tensors[parameter.name] else {
+                throw RunnerError("adapter", "missing tensor `\(parameter.name)` (shape \(parameter.value.shape))")
+            }
+            guard tensor.shape == parameter.value.shape else {
+                throw RunnerError("adapter", "tensor `\(parameter.name)` has shape \(tensor.shape), expected \(parameter.value.shape)")
+            }
+            backend.copy(parameter.value, from: tensor)
+        }
+    }
+}
+
+/// Arena slots of a training step. N = B·T rows.
+struct TrainingSlots {
+    /// Activations saved by one layer's forward for its backward.
+    struct LayerActivations {
+        var xn1, h, xn2: ArenaPlan.Slot           // (N, C)
+        var rstd1, rstd2: ArenaPlan.Slot          // (N)
+        var q, att: ArenaPlan.Slot                // (N, NH·HD) q after rope
+        var k, v: ArenaPlan.Slot                  // (N, KVH·HD) k after rope
+        var lse: ArenaPlan.Slot                   // (N·NH) viewed as (B, NH, T)
+        var gate, up, act: ArenaPlan.Slot         // (N, H)
+        var loraU: [ArenaPlan.Slot]               // 7 × (N, r), by LinearModule order
+    }
+
+    var tokens, positions, targets, segments: ArenaPlan.Slot   // (N) i32
+    var residuals: [ArenaPlan.Slot]                            // (L + 1) × (N, C): each layer's input, then the output
+    var sets: [LayerActivations]                               // L, or 1 with checkpointing
+    var finalNormed, dFinal: ArenaPlan.Slot                    // (N, C)
+    var finalRstd: ArenaPlan.Slot                              // (N)
+    // Backward scratch, shared by all layers.
+    var dResidual, dNormed: ArenaPlan.Slot                     // (N, C)
+    var dAtt, dQ: ArenaPlan.Slot                               // (N, NH·HD)
+    var dK, dV: ArenaPlan.Slot                                 // (N, KVH·HD)
+    var dAct, dUp: ArenaPlan.Slot                              // (N, H)
+    var dU: ArenaPlan.Slot                                     // (N, r)
+    var dropped: ArenaPlan.Slot                                // (N, max(C, H, NH·HD))
+
+    init(plan: inout ArenaPlan, config: LlamaConfig, tokens n: Int, rank: Int, activationSets: Int, chunkRows: Int) {
+        let (c, h) = (config.hiddenSize, config.intermediateSize)
+        let qDim = config.headCount * config.headDim, kvDim = config.kvHeadCount * config.headDim
+        tokens = plan.add("tokens", [n], dtype: .i32)
+        positions = plan.add("positions", [n], dtype: .i32)
+        targets = plan.add("targets", [n], dtype: .i32)
+        segments = plan.add("segments", [n], dtype: .i32)
+        residuals = (0...config.layerCount).map { plan.add("residual.\($0)", [n, c]) }
+        sets = (0..<activationSets).map { s in
+            LayerActivations(
+                xn1: plan.add("xn1.\(s)", [n, c]), h: plan.add("h.\(s)", [n, c]), xn2: plan.add("xn2.\(s)", [n, c]),
+                rstd1: plan.add("rstd1.\(s)", [n]), rstd2: plan.add("rstd2.\(s)", [n]),
+                q: plan.add("q.\(s)", [n, qDim]), att: plan.add("att.\(s)", [n, qDim]),
+                k: plan.add("k.\(s)", [n, kvDim]), v: plan.add("v.\(s)", [n, kvDim]),
+                lse: plan.add("lse.\(s)", [n * config.headCount]),
+                gate: plan.add("gate.\(s)", [n, h]), up: plan.add("up.\(s)", [n, h]), act: plan.add("act.\(s)", [n, h]),
+                loraU: LinearModule.allCases.map { plan.add("lora.u.\($0.rawValue).\(s)", [n, rank]) })
+        }
+        finalNormed = plan.add("final.normed", [n, c])
+        dFinal = plan.add("final.dnormed", [n, c])
+        finalRstd = plan.add("final.rstd", [n])
+        dResidual = plan.add("d.residual", [n, c])
+        dNormed = plan.add("d.normed", [n, c])
+        dAtt = plan.add("d.att", [n, qDim])
+        dQ = plan.add("d.q", [n, qDim])
+        dK = plan.add("d.k", [n, kvDim])
+        dV = plan.add("d.v", [n, kvDim])
+        dAct = plan.add("d.act", [n, h])
+        dUp = plan.add("d.up", [n, h])
+        dU = plan.add("d.lora.u", [n, rank])
+        dropped = plan.add("lora.dropped", [n, max(c, h, qDim)])
+    }
+}
