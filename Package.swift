@@ -47,16 +47,22 @@ let package = Package(
         // Where the two sides meet.
         .target(name: "Stages", dependencies: ["Pipeline", "Recipe", "Models", "CPUBackend", "Formats", "Quant", "Tokenizer", "ChatTemplate", "Data", "Training", "Compute", "Basics"]),
         .target(name: "RunnerCLI", dependencies: [
-            "Stages", "Pipeline", "Recipe", "Basics",
+            "Stages", "Pipeline", "Recipe", "Models", "CPUBackend", "Tokenizer", "Basics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "runner", dependencies: ["RunnerCLI", "Pipeline"]),
+        .executableTarget(name: "runner", dependencies: ["RunnerCLI", "Stages", "Pipeline"]),
         // Benchmarks (bench/): SmolLM2 prefill/decode speed; compared with transformers by bench/smollm2_speed.py.
         .executableTarget(name: "ModelBench", dependencies: ["Models", "CPUBackend", "Compute", "CBLAS"],
                           path: "bench/ModelBench", swiftSettings: numericSettings),
         // Training-step speed: SmolLM2 LoRA forward+backward tokens/s.
         .executableTarget(name: "TrainBench", dependencies: ["Models", "CPUBackend", "Compute", "Formats"],
                           path: "bench/TrainBench", swiftSettings: numericSettings),
+
+        // Benchmarks (not tests): bench/<name>/run.sh.
+        .executableTarget(name: "tokenizer-bench", dependencies: ["Tokenizer", "Formats"], path: "bench/tokenizer",
+                          exclude: ["run.sh", "bench_hf.py", "make_corpus.py"]),
+        .executableTarget(name: "data-bench", dependencies: ["Data", "Tokenizer", "ChatTemplate", "Formats"], path: "bench/data",
+                          exclude: ["run.sh", "bench_hf.py", "make_corpus.py"]),
 
         // Tests
         .testTarget(name: "BasicsTests", dependencies: ["Basics"]),
@@ -67,10 +73,11 @@ let package = Package(
         .executableTarget(name: "runner-testkit", dependencies: ["RunnerCLI", "PipelineTestStages", "Pipeline", "Recipe"], path: "Tests/TestKit"),
         .testTarget(name: "ComputeTests", dependencies: ["Compute", "CPUBackend"], swiftSettings: numericSettings),
         .testTarget(name: "FormatsTests", dependencies: ["Formats", "Quant", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
-        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Formats"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Formats", "Models"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "CPUBackend", "Formats", "Tokenizer", "Compute", "Quant"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
         .testTarget(name: "QuantTests", dependencies: ["Quant", "Compute", "Basics"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
-        .testTarget(name: "DataTests", dependencies: ["Data", "Tokenizer", "ChatTemplate", "Formats"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DataTests", dependencies: ["Data", "Tokenizer", "ChatTemplate", "Formats", "Stages", "Pipeline", "Recipe", "Models", "Basics"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "CPUBackend", "Quant", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
         .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplate"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["RunnerCLI", "Pipeline", "Recipe", "Basics", "PipelineTestStages", "runner-testkit", "runner"]),

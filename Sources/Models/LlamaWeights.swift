@@ -33,31 +33,9 @@ public struct LlamaWeights {
     /// - Throws: `RunnerError` naming the tensor when one is missing or has the wrong shape.
     public static func load(from source: some WeightSource, config: LlamaConfig, backend: any Backend,
                             dtype: DType = .f32) throws -> LlamaWeights {
-        let naming = source.naming
-        // llama.cpp permutes Q/K rows for Llama-architecture GGUFs (not for Qwen2, whose rope is NeoX-style).
-        let unpermute = naming == .gguf && config.architecture != .qwen2
         var loaded: [WeightKey: Tensor] = [:]
         for (key, shape) in config.weightShapes() {
-            let name = naming.name(key)
-            guard source.contains(name) else {
-                throw RunnerError(source.sourceDescription, "missing tensor `\(name)` (expected shape \(shape))",
-                                  hint: key == .lmHead ? "set tie_word_embeddings if the model shares its embedding matrix" : nil)
-            }
-            var host = try source.tensor(name)
-            guard host.shape == shape else {
-                throw RunnerError(source.sourceDescription, "tensor `\(name)` has shape \(host.shape), but the config implies \(shape)",
-                                  hint: "check hidden_size, intermediate_size, num_attention_heads, num_key_value_heads and head_dim")
-            }
-            guard [DType.f32, .bf16, .f16].contains(host.dtype) else {
-                throw RunnerError(source.sourceDescription, "tensor `\(name)` has dtype \(host.dtype.rawValue); expected f32, bf16 or f16")
-            }
-            if unpermute, case .layer(_, let w) = key {
-                switch w {
-                case .query, .queryBias: host = GGUFRopePermutation.unpermute(host, heads: config.headCount)
-                case .key, .keyBias: host = GGUFRopePermutation.unpermute(host, heads: config.kvHeadCount)
-                default: break
-                }
-            }
+            let host = try CanonicalWeights.hostTensor(key, shape: shape, from: source, config: config)
             loaded[key] = backend.upload(host, as: shape.rank == 2 ? dtype : .f32)
         }
         func layer(_ i: Int) -> LlamaLayerWeights {

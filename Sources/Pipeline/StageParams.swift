@@ -40,6 +40,22 @@ extension StageContext {
         }
     }
 
+    /// nil when the param is absent or null (optional params without a default); else as `string`.
+    public func optionalString(_ key: String) throws -> String? { isUnset(key) ? nil : try string(key) }
+
+    /// nil when the param is absent or null; else as `int`.
+    public func optionalInt(_ key: String) throws -> Int? { isUnset(key) ? nil : try int(key) }
+
+    /// nil when the param is absent or null; else as `double`.
+    public func optionalDouble(_ key: String) throws -> Double? { isUnset(key) ? nil : try double(key) }
+
+    private func isUnset(_ key: String) -> Bool {
+        switch stage.params[key] {
+        case nil, .null?: true
+        default: false
+        }
+    }
+
     private func mismatch(_ key: String, _ expected: String) -> RunnerError {
         RunnerError("stage `\(stage.name)` (\(stage.kind))", "param `\(key)` is \(stage.params[key].map { "`\($0.canonicalJSON)`" } ?? "missing"), expected \(expected)",
                     hint: "the stage's StageSpec and its implementation disagree; this is a bug in runner")

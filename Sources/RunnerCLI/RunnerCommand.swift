@@ -13,7 +13,7 @@ public struct RunnerCommand: ParsableCommand {
         Exit codes: 0 ok, 1 invalid recipe or input, 2 usage error, 3 a stage failed, 130 interrupted.
         """,
         version: "0.1.0",
-        subcommands: [ValidateCommand.self, SchemaCommand.self, PlanCommand.self, ApplyCommand.self,
+        subcommands: [ValidateCommand.self, SchemaCommand.self, PlanCommand.self, ApplyCommand.self, GenerateCommand.self, TokenizeCommand.self, DataCommand.self,
                       CacheCommand.self, RunsCommand.self]
     )
 

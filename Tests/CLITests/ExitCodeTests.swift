@@ -72,7 +72,9 @@ private let invalidYAML = """
     #expect(plan.stdout.contains("[no implementation in this build]"))
     let apply = try p.run(["apply", "recipe.yaml"], binary: "runner")
     #expect(apply.status == 1)
-    #expect(apply.stderr.contains("stage `base` needs to run, but this build of runner has no implementation of kind `load`"))
+    // `load` and `generate` are implemented; `train` is not yet (update this when it lands).
+    #expect(apply.stderr.contains("stage `train` needs to run, but this build of runner has no implementation of kind `train`"))
+    #expect(!apply.stderr.contains("kind `load`"))
 }
 
 @Test func runsAndCacheCommandsReportHistory() throws {
