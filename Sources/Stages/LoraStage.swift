@@ -11,8 +11,7 @@ struct LoraStage: StageImplementation {
     static let version = 1
 
     func run(_ context: StageContext) throws -> StageResult {
-        let from = try context.input("from")
-        let lineage = try ModelLineage(from, for: context.stage.name)
+        _ = try ModelLineage(try context.input("from"), for: context.stage.name)   // a model we can train on
         let targets: [String]
         if case .string("all-linear")? = context.param("target_modules") {
             targets = PeftAdapterConfig.allLinear
@@ -23,7 +22,8 @@ struct LoraStage: StageImplementation {
         let config = PeftAdapterConfig(
             r: try context.int("r"), loraAlpha: try context.double("alpha"), loraDropout: try context.double("dropout"),
             targetModules: targets, useRslora: try context.bool("use_rslora"),
-            baseModelNameOrPath: ModelLineage.basePath(of: lineage.base),
+            // The base is identified by content (the cache key), not by a Hub name; PEFT accepts none.
+            baseModelNameOrPath: nil,
             modulesToSave: try context.strings("modules_to_save"), initLoraWeights: scheme == "gaussian" ? .gaussian : .kaiming)
         try StageJSON.write(config, to: context.outputDirectory.appendingPathComponent(PeftAdapterConfig.fileName))
         try StageJSON.write(LoraInitRecord(scheme: scheme, seed: try context.optionalInt("seed") ?? Int(context.seed)),

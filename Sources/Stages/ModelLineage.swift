@@ -38,11 +38,4 @@ struct ModelLineage {
             current = try current.upstream("from")
         }
     }
-
-    /// The `path` the `load` stage was given, as written in the recipe (PEFT's `base_model_name_or_path`).
-    static func basePath(of load: InputArtifact) -> String? {
-        guard let data = load.manifest.params.data(using: .utf8),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
-        return object["path"] as? String
-    }
 }

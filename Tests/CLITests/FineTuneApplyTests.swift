@@ -86,9 +86,11 @@ private func trainMetrics(_ p: Project, key: String) throws -> Metrics {
 
     let metrics = try trainMetrics(p, key: tune.key)
     #expect(metrics.steps.map(\.step) == Array(1...10))
-    #expect(metrics.steps.allSatisfy { $0.learning_rate == 0.01 && $0.grad_norm > 0 && $0.loss.isFinite })
-    let losses = metrics.steps.map(\.loss)
-    #expect(losses[7...].reduce(0, +) / 3 < losses[..<3].reduce(0, +) / 3 - 0.1, "loss should fall: \(losses)")
+    #expect(metrics.steps.allSatisfy { step in step.learning_rate == 0.01 && step.grad_norm > 0 && step.loss.isFinite })
+    let losses: [Double] = metrics.steps.map(\.loss)
+    let firstThree: Double = losses[0..<3].reduce(0, +) / 3
+    let lastThree: Double = losses[7..<10].reduce(0, +) / 3
+    #expect(lastThree < firstThree - 0.5, "loss should fall: \(losses)")
     #expect(metrics.eval.map(\.step) == [5, 10])
     #expect(metrics.eval[1].loss < metrics.eval[0].loss, "eval loss should fall: \(metrics.eval)")
 
@@ -111,4 +113,25 @@ private func trainMetrics(_ p: Project, key: String) throws -> Metrics {
     let cached = try p.latestRun()
     #expect(cached.id != run.id)
     #expect(cached.stages.allSatisfy { $0.outcome == .hit }, "\(cached.stages.map { "\($0.name): \($0.outcome)" })")
+}
+
+@Test func applyFullFineTuneGivesAModelThatGenerates() throws {
+    let p = Project(); defer { p.cleanup() }
+    try writeProject(p)
+    p.write("recipe.yaml", """
+        version: 1
+        name: tiny-full
+        seed: 7
+        stages:
+          base: {kind: load, path: model, dtype: f32}
+          data: {kind: dataset, path: data.jsonl, tokenizer: base, format: prompt_completion, max_seq_len: 64}
+          tune: {kind: train, model: base, data: data, mode: full, epochs: 2, batch_size: 4, learning_rate: 0.001,
+                 optimizer: adamw_8bit, scheduler: cosine, warmup_steps: 1}
+          gen: {kind: generate, model: tune, prompts: ["Say red:"], max_new_tokens: 4, chat: false}
+        """)
+    let result = try p.run(["apply", "recipe.yaml"], binary: "runner", timeout: 120)
+    #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+    let run = try p.latestRun()
+    #expect(run.stage(named: "tune")?.metrics["steps"] == 8, "16 rows, batches of 4, 2 epochs")
+    #expect(run.stage(named: "gen")?.metrics["new_tokens"] == 4)
 }
