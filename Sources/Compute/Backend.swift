@@ -11,11 +11,11 @@
 /// - Accumulation is f32. Ops may run asynchronously; `readFloats`/`synchronize` wait for them.
 /// - `out` may alias an input only where the op says so.
 ///
-/// Backward passes (training) extend this protocol with `TrainingBackend` under these names, each
-/// mirroring its forward: `matmulBackward` (via `matmul` with transposes), `rmsnormBackward`,
+/// Backward passes (training) live in `TrainingBackend: Backend` (TrainingBackend.swift), each
+/// mirroring its forward: matmul backward is `matmul` with transposes, `rmsnormBackward`,
 /// `ropeBackward`, `attentionBackward` (uses the `logSumExp` saved by `attentionForward`),
-/// `swigluBackward`, `embeddingBackward`, `crossEntropyForward/Backward` (chunked), `adamwStep`,
-/// `dequantizeNF4`.
+/// `swigluBackward`, `embeddingBackward`, `biasBackward`, `crossEntropyLoss` (forward and backward
+/// fused with the LM head, in row chunks), `dropout`. Optimizer steps are separate ops.
 public protocol Backend: AnyObject {
     /// Short name for logs and benchmark output (`cpu`, `cuda:0`).
     var name: String { get }

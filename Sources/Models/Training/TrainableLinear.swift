@@ -55,6 +55,14 @@ final class TrainableLinear {
         backend.matmul(y, u, lora.b, transposeA: false, transposeB: true, alpha: lora.scale, beta: 1)
     }
 
+    /// Only the adapter's saved `u = drop(x)·Aᵀ` (N, r): what a checkpointing recompute needs from a layer
+    /// whose output it already has.
+    func recomputeAdapterInput(_ x: Tensor, u: Tensor?, dropped: Tensor, seed: UInt64, on backend: any TrainingBackend) {
+        guard let lora, let u else { return }
+        let input = adapterInput(x, dropped: dropped, lora: lora, seed: seed, backend: backend)
+        backend.matmul(u, input, lora.a, transposeA: false, transposeB: true, alpha: 1, beta: 0)
+    }
+
     /// Backward from dy (N, OC): `dx (=|+=) dy·W + drop'(s·dy·B·A)`; `dB += s·dyᵀ·u`, `dA += (s·dy·B)ᵀ·drop(x)`;
     /// `dW += dyᵀ·x`, `dBias += Σ dy` when fully trained. `dU` (N, ≥r) and `dropped` (N, ≥IC) are scratch.
     func backward(dx: Tensor, accumulate: Bool, dy: Tensor, x: Tensor, u: Tensor?, dU: Tensor, dropped: Tensor,

@@ -47,7 +47,7 @@ extension TrainableModel {
         backend.rmsnormBackward(dx: dResidual, dWeight: dFinalNorm, dy: dFinal, x: top, weight: finalNorm, rstd: rstd)
         for layer in stride(from: config.layerCount - 1, through: 0, by: -1) {
             if gradientCheckpointing && layer != config.layerCount - 1 {
-                layerForward(layer, activations: slots.sets[0], inputs)   // recompute from the kept input residual
+                layerForward(layer, activations: slots.sets[0], inputs, recompute: true)   // from the kept input residual
             }
             layerBackward(layer, activations: activationSet(layer), inputs, dResidual: dResidual)
         }
@@ -113,7 +113,10 @@ extension TrainableModel {
     }
 
     /// One block: h = x + Attention(RMSNorm(x)); out = h + MLP(RMSNorm(h)), saving what backward reads.
-    func layerForward(_ index: Int, activations s: TrainingSlots.LayerActivations, _ inputs: StepInputs, dropout: Bool = true) {
+    /// A checkpointing `recompute` skips what backward never reads: the block's output (the next
+    /// layer's kept input) and so down_proj's base matmul (its adapter's `u` is still recomputed).
+    func layerForward(_ index: Int, activations s: TrainingSlots.LayerActivations, _ inputs: StepInputs, dropout: Bool = true,
+                      recompute: Bool = false) {
         let layer = layers[index]
         let (n, b, t) = (inputs.count, inputs.batch, inputs.length)
         let (nh, kvh, hd) = (config.headCount, config.kvHeadCount, config.headDim)
@@ -146,6 +149,11 @@ extension TrainableModel {
         run(layer.gate, .gate_proj, gate, xn2)
         run(layer.up, .up_proj, up, xn2)
         backend.swigluForward(act, gate: gate, up: up)
+        if recompute {
+            layer.down.recomputeAdapterInput(act, u: loraU(s, .down_proj, n, layer.down), dropped: dropped,
+                                             seed: dropoutSeed(step: inputs.step, layer: index, module: .down_proj), on: backend)
+            return
+        }
         run(layer.down, .down_proj, out, act)
         backend.add(out, out, h)
     }

@@ -153,3 +153,21 @@ extension GradientParityTests {
         #expect(abs(try dense.loss(batch).loss - fixture.loss) > 1e-3)
     }
 }
+
+extension GradientParityTests {
+    /// A frozen base kept in bf16 (the checkpoint's own dtype, so values are unchanged) trains like the f32 one:
+    /// matmul and the fused loss widen it on the fly; same PEFT gradients.
+    @Test func loraOnABF16BaseMatchesPEFT() throws {
+        let fixture = try GradientFixture("llama_lora")
+        let dir = fixture.modelDirectory
+        let backend = makeBackend()
+        let config = try LlamaConfig.load(contentsOf: dir)
+        let weights = try LlamaWeights.load(from: try SafetensorsWeights(at: dir), config: config, backend: backend, dtype: .bf16)
+        #expect(weights.layers[0].query.dtype == .bf16 && weights.lmHead.dtype == .bf16)
+        let batch = fixture.batch
+        let model = try TrainableModel(config: config, weights: weights, backend: backend, mode: .lora(fixture.loraConfig),
+                                       maxBatch: batch.batchSize, maxSequence: batch.sequenceLength, gradientCheckpointing: true)
+        try loadPatternedAdapters(model, bBound: fixture.bBound)
+        try expectParity(fixture, model)
+    }
+}
