@@ -188,10 +188,7 @@ extension CPUBackend: OptimizerBackend {
         forEachLaneGroup(tensor.count) { i, n in store(load(x + i, n) * f, x + i, n) }
     }
 
-    public func zero(_ tensor: Tensor) {
-        precondition(tensor.isContiguous, "zero of a non-contiguous view \(tensor)")
-        raw(tensor).initializeMemory(as: UInt8.self, repeating: 0, count: tensor.byteCount)
-    }
+    // zero(_:) is shared with TrainingBackend: CPUBackward.swift implements it for both protocols.
 
     // MARK: Helpers
 

@@ -1,0 +1,147 @@
+// The `train` stage: builds a trainable model from the `model` input's lineage (base weights from
+// `load`, NF4/FP4 when a `quantize` stage is upstream, LoRA settings from `lora`, or every weight
+// in `mode: full`), runs the step loop on the `data` input, and writes the adapter in PEFT layout
+// (or the full model) plus `metrics.json`.
+import Basics
+import Compute
+import CPUBackend
+import Data
+import Formats
+import Foundation
+import Models
+import Pipeline
+import Quant
+import Training
+
+struct TrainStage: StageImplementation {
+    static let kind = "train"
+    static let version = 1
+    static let adapterFile = "adapter_model.safetensors"
+    static let metricsFile = "metrics.json"
+
+    func run(_ context: StageContext) throws -> StageResult {
+        let name = context.stage.name
+        let full = try context.string("mode") == "full"
+        let lineage = try ModelLineage(try context.input("model"), for: name)
+        guard full || lineage.lora != nil else {
+            throw RunnerError("stage `\(name)`", "adapter training needs a `lora` stage upstream of `model`", hint: "or set mode: full")
+        }
+        let bundle = try ModelBundle.open(lineage.base.directory)
+        let config = bundle.config
+        let backend = CPUBackend()
+        let weights = try LlamaWeights.load(from: bundle.weightSource(), config: config, backend: backend)
+        let fourBit = try lineage.quantize.map { try Self.quantizedBase(weights, config: config, settings: $0, backend: backend) } ?? [:]
+
+        let dataInput = try context.input("data")
+        let train = try DatasetArtifact(contentsOf: dataInput.file("train.bin"))
+        let evalURL = dataInput.file("eval.bin")
+        let eval = FileManager.default.fileExists(atPath: evalURL.path) ? try DatasetArtifact(contentsOf: evalURL) : nil
+        guard train.rowCount > 0 else { throw RunnerError("stage `\(name)`", "the training dataset has no rows") }
+        guard train.vocabularySize <= config.vocabSize else {
+            throw RunnerError("stage `\(name)`", "the dataset was tokenized for \(train.vocabularySize) tokens but the model has \(config.vocabSize)",
+                              hint: "tokenize with the model's own tokenizer (dataset `tokenizer` input)")
+        }
+
+        let batchSize = try context.int("batch_size")
+        let mode: TrainingMode = full ? .full : .lora(try Self.loraConfig(lineage))
+        let model = try TrainableModel(config: config, weights: weights, backend: backend, mode: mode, maxBatch: batchSize,
+                                       maxSequence: max(train.maxSequenceLength, eval?.maxSequenceLength ?? 0),
+                                       gradientCheckpointing: try context.bool("gradient_checkpointing"), fourBitBase: fourBit)
+        let parameters = model.parameters.map {
+            Training.TrainableParameter(name: $0.name, value: $0.value, gradient: $0.gradient,
+                                        decays: Training.TrainableParameter.transformersDecays($0.name))
+        }
+        let optimizer = try Self.optimizer(context, parameters: parameters, backend: backend)
+        let batches = TrainBatches(data: train, batchSize: batchSize,
+                                   accumulation: try GradientAccumulation(steps: try context.int("gradient_accumulation")),
+                                   seed: UInt64(bitPattern: Int64(try context.optionalInt("seed") ?? Int(context.seed))))
+        let totalSteps = try context.optionalInt("max_steps") ?? (try context.int("epochs")) * batches.stepsPerEpoch
+        let schedule = try Self.schedule(context, totalSteps: totalSteps)
+        context.log("\(full ? "full fine-tuning" : lineage.quantize != nil ? "QLoRA (\(lineage.quantize!.method) base)" : "LoRA"): "
+                    + "\(model.trainableParameterCount) trainable parameters; \(train.rowCount) rows, "
+                    + "\(totalSteps) steps of \(batchSize) × \(batches.accumulation.steps) sequences")
+
+        let loop = TrainLoop(model: model, optimizer: optimizer, schedule: schedule, batches: batches,
+                             evalBatches: eval.map { TrainBatches.sequential($0, batchSize: batchSize) } ?? [],
+                             totalSteps: totalSteps, maxGradNorm: try context.double("max_grad_norm"),
+                             logEvery: try context.int("log_every"), evalEvery: try context.optionalInt("eval_every"), backend: backend)
+        let outcome = try loop.run(context)
+        try Self.writeOutputs(model, lineage: lineage, full: full, outcome: outcome, to: context.outputDirectory)
+
+        var metrics: [String: Double] = ["steps": Double(outcome.steps.count), "tokens": Double(outcome.tokens),
+                                         "tokens_per_second": Double(outcome.tokens) / max(outcome.seconds, 1e-9),
+                                         "train_loss": outcome.steps.last?.loss ?? .nan]
+        if let evalLoss = outcome.evals.last?.loss { metrics["eval_loss"] = evalLoss }
+        return StageResult(metrics: metrics)
+    }
+
+    /// The LoRA settings recorded by the `lora` stage, as the model takes them.
+    static func loraConfig(_ lineage: ModelLineage) throws -> LoraConfig {
+        let (peft, initRecord) = lineage.lora!
+        let targets: LoraTargets = Set(peft.targetModules) == Set(PeftAdapterConfig.allLinear) ? .allLinear : .names(peft.targetModules)
+        return LoraConfig(rank: peft.r, alpha: Float(peft.loraAlpha), dropout: Float(peft.loraDropout), targets: targets,
+                          useRSLoRA: peft.useRslora, initialization: initRecord.scheme == "gaussian" ? .gaussian : .kaimingUniform,
+                          seed: UInt64(bitPattern: Int64(initRecord.seed)), modulesToSave: peft.modulesToSave ?? [])
+    }
+
+    /// The base's block Linear weights in 4 bits, as the `quantize` stage asked (modules whose path
+    /// ends with a `skip_modules` entry stay dense; the LM head and embeddings always do).
+    static func quantizedBase(_ weights: LlamaWeights, config: LlamaConfig, settings: QuantizeSettings,
+                              backend: any Backend) throws -> [String: FourBitWeight] {
+        guard let type = FourBitType(rawValue: settings.method) else {
+            throw RunnerError("quantize.method", "`\(settings.method)` cannot be used as a 4-bit training base", hint: "use nf4 or fp4")
+        }
+        let all = try FourBitBase.quantize(weights, config: config, backend: backend, type: type,
+                                           blockSize: settings.blockSize, doubleQuant: settings.doubleQuant)
+        return all.filter { path, _ in !settings.skipModules.contains { path == $0 || path.hasSuffix("." + $0) } }
+    }
+
+    static func optimizer(_ context: StageContext, parameters: [Training.TrainableParameter], backend: any OptimizerBackend) throws -> any Optimizer {
+        let name = try context.string("optimizer")
+        let kind = try OptimizerKind(transformersName: name == "adamw" ? "adamw_torch" : name)
+        let decay = try context.double("weight_decay")
+        let adam = AdamWHyperparameters(beta1: try context.double("adam_beta1"), beta2: try context.double("adam_beta2"),
+                                        epsilon: try context.double("adam_epsilon"), weightDecay: decay)
+        let sgd = SGDHyperparameters(momentum: try context.optionalDouble("momentum") ?? 0, weightDecay: decay)
+        return try kind.make(parameters: parameters, adam: adam, sgd: sgd, backend: backend)
+    }
+
+    static func schedule(_ context: StageContext, totalSteps: Int) throws -> LearningRateSchedule {
+        let warmup: Warmup = try context.optionalInt("warmup_steps").map { .steps($0) } ?? .ratio(try context.double("warmup_ratio"))
+        let minRatio = try context.double("min_lr_ratio")
+        var kind = ScheduleKind(rawValue: try context.string("scheduler")) ?? .linear
+        if kind == .cosine && minRatio > 0 { kind = .cosineWithMinLR }
+        return try LearningRateSchedule(kind: kind, baseLearningRate: try context.double("learning_rate"), totalSteps: totalSteps,
+                                        warmup: warmup, minLearningRateRatio: kind == .cosineWithMinLR ? minRatio : nil)
+    }
+
+    /// Adapter mode: `adapter_model.safetensors` (f32, PEFT names) and the `lora` stage's
+    /// `adapter_config.json`. Full mode: the base artifact's files with `model.safetensors` replaced
+    /// by the trained weights (f32, transformers names). Both: `metrics.json`.
+    static func writeOutputs(_ model: TrainableModel, lineage: ModelLineage, full: Bool, outcome: TrainLoop.Outcome, to directory: URL) throws {
+        let tensors = model.parameters.map {
+            SafetensorsTensor(name: $0.name, shape: $0.value.shape.dims, floats: model.backend.readFloats($0.value))
+        }
+        if full {
+            for file in lineage.base.manifest.files where !file.path.hasSuffix(".safetensors") && !file.path.hasSuffix(".safetensors.index.json") {
+                let target = directory.appendingPathComponent(file.path)
+                try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try AtomicFile.write(Data(contentsOf: lineage.base.file(file.path)), to: target)
+            }
+            try SafetensorsWriter.write(tensors, metadata: ["format": "pt"], to: directory.appendingPathComponent("model.safetensors"))
+        } else {
+            try SafetensorsWriter.write(tensors, metadata: ["format": "pt"], to: directory.appendingPathComponent(adapterFile))
+            try StageJSON.write(lineage.lora!.config, to: directory.appendingPathComponent(PeftAdapterConfig.fileName))
+        }
+        try StageJSON.write(TrainMetrics(steps: outcome.steps, eval: outcome.evals, seconds: outcome.seconds, tokens: outcome.tokens),
+                            to: directory.appendingPathComponent(metricsFile))
+    }
+}
+
+/// `metrics.json`: every step's loss, learning rate and gradient norm, and every evaluation.
+struct TrainMetrics: Codable {
+    var steps: [StepRecord]
+    var eval: [EvalRecord]
+    var seconds: Double
+    var tokens: Int
+}
