@@ -14,9 +14,9 @@ struct StepRecord: Codable, Equatable {
     var loss: Double
     var learningRate: Double
     var gradNorm: Double
-    var tokens: Int
+    var tokens: Int          // target tokens of the step (the loss normalizer)
 
-    enum CodingKeys: String, CodingKey { case step, loss, learningRate = "learning_rate", gradNorm = "grad_norm", tokens }
+    enum CodingKeys: String, CodingKey { case step, loss, learningRate = "learning_rate", gradNorm = "grad_norm", tokens = "target_tokens" }
 }
 
 /// One evaluation (`metrics.json`).

@@ -135,3 +135,22 @@ private func trainMetrics(_ p: Project, key: String) throws -> Metrics {
     #expect(run.stage(named: "tune")?.metrics["steps"] == 8, "16 rows, batches of 4, 2 epochs")
     #expect(run.stage(named: "gen")?.metrics["new_tokens"] == 4)
 }
+
+@Test func divergingTrainingStopsWithAClearError() throws {
+    let p = Project(); defer { p.cleanup() }
+    try writeProject(p)
+    p.write("recipe.yaml", """
+        version: 1
+        name: tiny-diverge
+        stages:
+          base: {kind: load, path: model, dtype: f32}
+          data: {kind: dataset, path: data.jsonl, tokenizer: base, format: prompt_completion, max_seq_len: 64}
+          tune: {kind: train, model: base, data: data, mode: full, max_steps: 20, batch_size: 4,
+                 learning_rate: 1e30, optimizer: sgd, max_grad_norm: 0}
+        """)
+    let result = try p.run(["apply", "recipe.yaml"], binary: "runner", timeout: 60)
+    #expect(result.status == 3, "\(result.stderr)")
+    #expect(result.stderr.contains("stage `tune` failed"))
+    #expect(result.stderr.contains("became") && result.stderr.contains("at step 2 (lower learning_rate"), "\(result.stderr)")
+    #expect(try p.latestRun().stage(named: "tune")?.outcome == .failed)
+}
