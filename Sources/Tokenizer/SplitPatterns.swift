@@ -30,7 +30,7 @@ public enum SplitPattern: String, Sendable, CaseIterable {
 
     /// Appends to `pieces` the matches in `bytes[range]`, in order, covering the whole range.
     func split(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, into pieces: inout [Range<Int>]) {
-        var matcher = PatternMatcher(bytes: bytes, end: range.upperBound)
+        let matcher = PatternMatcher(bytes: bytes, end: range.upperBound)
         var index = range.lowerBound
         while index < range.upperBound {
             let end: Int
