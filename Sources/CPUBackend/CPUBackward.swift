@@ -39,31 +39,6 @@ extension CPUBackend: TrainingBackend {
         }
     }
 
-    public func ropeBackward(_ dx: Tensor, _ dy: Tensor, cos: Tensor, sin: Tensor, positions: Tensor) {
-        precondition(dy.shape.rank == 4 && dx.shape == dy.shape, "rope backward wants (B, T, NH, HD), got \(dy.shape)")
-        let (b, t, nh, hd) = (dy.shape[0], dy.shape[1], dy.shape[2], dy.shape[3])
-        let half = hd / 2
-        precondition(cos.shape.rank == 2 && cos.shape[1] == half && sin.shape == cos.shape, "rope tables \(cos.shape) do not fit head dim \(hd)")
-        precondition(positions.count == b * t, "rope positions \(positions.shape) for (B, T) = (\(b), \(t))")
-        let tableRows = cos.shape[0]
-        let o = f32(dx), g = f32(dy), cp = f32(cos), sp = f32(sin), pos = i32(positions)
-        Parallel.forEach(b * t, work: nh * hd * 4) { tokens in
-            for token in tokens {
-                let p = Int(pos[token])
-                precondition(p >= 0 && p < tableRows, "position \(p) is outside the rope table (0..<\(tableRows))")
-                let c = cp + p * half, s = sp + p * half
-                for head in 0..<nh {
-                    let gr = g + (token * nh + head) * hd, orow = o + (token * nh + head) * hd
-                    for i in 0..<half {
-                        let g1 = gr[i], g2 = gr[i + half]
-                        orow[i] = g1 * c[i] + g2 * s[i]
-                        orow[i + half] = g2 * c[i] - g1 * s[i]
-                    }
-                }
-            }
-        }
-    }
-
     public func swigluBackward(dGate: Tensor, dUp: Tensor, dOut: Tensor, gate: Tensor, up: Tensor) {
         let n = gate.count
         precondition(dGate.count == n && dUp.count == n && dOut.count == n && up.count == n, "swiglu backward of \(gate.shape)")
