@@ -43,9 +43,13 @@ let package = Package(
         // Recipe side (never imports compute).
         .target(name: "Recipe", dependencies: ["Basics", "Yams"]),
         .target(name: "Pipeline", dependencies: ["Recipe", "Basics"]),
+        // The Hugging Face Hub and git remotes: download (HF cache layout, HTTP API) and push.
+        .target(name: "Hub", dependencies: ["Basics", .product(name: "Crypto", package: "swift-crypto")]),
+        // Run reports: report.html (inline SVG) and TensorBoard event files.
+        .target(name: "Reports", dependencies: ["Basics"]),
 
         // Where the two sides meet.
-        .target(name: "Stages", dependencies: ["Pipeline", "Recipe", "Models", "CPUBackend", "Formats", "Quant", "Tokenizer", "ChatTemplate", "Data", "Training", "Compute", "Basics"]),
+        .target(name: "Stages", dependencies: ["Pipeline", "Recipe", "Models", "CPUBackend", "Formats", "Quant", "Tokenizer", "ChatTemplate", "Data", "Training", "Compute", "Basics", "Hub", "Reports"]),
         .target(name: "RunnerCLI", dependencies: [
             "Stages", "Pipeline", "Recipe", "Models", "CPUBackend", "Tokenizer", "Basics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -80,6 +84,10 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "CPUBackend", "Quant", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
         .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplate"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "HubTests", dependencies: ["Hub", "Basics"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Basics"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "StagesTests", dependencies: ["Stages", "Pipeline", "Recipe", "Models", "CPUBackend", "Formats", "Quant", "Tokenizer", "Data", "Training", "Compute", "Basics"],
+                    resources: [.copy("Fixtures")], swiftSettings: numericSettings),
         .testTarget(name: "CLITests", dependencies: ["RunnerCLI", "Pipeline", "Recipe", "Basics", "PipelineTestStages", "runner-testkit", "runner"]),
     ]
 )

@@ -1,0 +1,2 @@
+// HubTests: tests for the Hub module.
+import Testing

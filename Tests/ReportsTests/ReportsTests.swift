@@ -1,0 +1,2 @@
+// ReportsTests: tests for the Reports module.
+import Testing

@@ -1,0 +1,2 @@
+// StagesTests: tests for the Stages module.
+import Testing
