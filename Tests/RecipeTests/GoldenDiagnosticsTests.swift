@@ -44,8 +44,11 @@ import Testing
             let found = diagnostics(url)
             #expect(found.isEmpty, "\(url.lastPathComponent): \(found)")
         }
+        // Recipes for weights users bring themselves are checked with a stand-in model directory.
+        let standIn = Paths.packageRoot.appendingPathComponent("Tests/ModelsTests/Fixtures/tiny/llama_tied_bf16").path
+        let userWeights = ["llama2-faq.yaml": ["stages.base.path=\(standIn)"]]
         for url in files(in: Paths.packageRoot.appendingPathComponent("recipes"), extensions: ["yaml", "json"]) {
-            let found = diagnostics(url)
+            let found = diagnostics(url, overrides: userWeights[url.lastPathComponent] ?? [])
             #expect(found.isEmpty, "recipes/\(url.lastPathComponent): \(found)")
         }
     }
