@@ -151,7 +151,7 @@ public struct HubDownloader: Sendable {
             }
         }
         if let size = Self.size(of: incomplete), size < file.size {
-            throw RunnerError(what, "the connection ended after \(size) of \(file.size) bytes",
+            throw RunnerError(what, "received only \(size) of \(file.size) bytes",
                               hint: "run again: the download resumes from \(incomplete.lastPathComponent)")
         }
         do {

@@ -129,7 +129,7 @@ private let token = "hf_testTOKENdownload0001"
 
     // A regular (non-LFS) file is checked against its git blob id; use a fresh cache.
     let freshCache = scratch.url("hub2")
-    hub.tamperedFiles = ["config.json": Data(#"{"architectures": ["Evil"], "hidden_size": 9}"#.utf8)]
+    hub.tamperedFiles = ["config.json": Data(#"{"architectures": ["EvilaForCausalLM"], "hidden_size": 8}"#.utf8)]  // same size
     let fresh = HubDownloader(environment: environment(hub, cache: freshCache, token: token))
     let blobError = try #require(throws: RunnerError.self) { try fresh.fetch(try HubSource(parsing: "hf://org/tiny")) }
     #expect(blobError.message.contains("git blob sha1 mismatch"))
