@@ -21,7 +21,6 @@ public struct PublishResult: Sendable, Equatable {
 
 public struct HubPublisher: Sendable {
     public let environment: HubEnvironment
-    /// Files up to this size go inline in the commit unless the Hub asks for LFS.
     public init(environment: HubEnvironment = .current()) {
         self.environment = environment
     }
@@ -75,7 +74,7 @@ public struct HubPublisher: Sendable {
 
     /// `POST /api/repos/create`; 409 means it already exists. Returns whether it was created.
     private func createRepository(_ repo: HubRepoID, private isPrivate: Bool, api: HubAPI) throws -> Bool {
-        let body: [String: Any] = ["name": repo.name, "organization": repo.namespace, "private": isPrivate, "type": "model"]
+        let body: [String: Any] = ["name": repo.name, "organization": repo.namespace, "visibility": isPrivate ? "private" : "public", "type": "model"]
         let response = try api.client.send(HTTPRequest("POST", api.url("/api/repos/create"), headers: ["Content-Type": "application/json"],
                                                        body: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])))
         if response.status == 409 { return false }

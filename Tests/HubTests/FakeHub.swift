@@ -87,10 +87,15 @@ final class FakeHub: @unchecked Sendable {
 
     private func handle(_ request: TestHTTPRequest) -> TestHTTPResponse {
         locked { requests.append(Logged(method: request.method, path: request.target, authorization: request.headers["authorization"], range: request.headers["range"])) }
+        let parts = request.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map { $0.removingPercentEncoding ?? String($0) }
+        // LFS upload URLs are presigned (like the Hub's S3 URLs): the signature, not the token, authorizes.
+        if request.method == "PUT", parts.count == 2, parts[0] == "lfs-upload" {
+            guard request.query == "signature=\(Self.signature(parts[1]))" else { return .json(403, ["error": "bad signature"]) }
+            return lfsUpload(oid: parts[1], body: request.body)
+        }
         guard request.headers["authorization"] == "Bearer \(token)" else {
             return .json(401, ["error": "Invalid credentials in Authorization header (got \(request.headers["authorization"] ?? "none"))"])
         }
-        let parts = request.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map { $0.removingPercentEncoding ?? String($0) }
         switch (request.method, parts.first ?? "") {
         case ("GET", "api") where parts.count >= 6 && parts[1] == "models" && parts[4] == "revision":
             return revisionInfo("\(parts[2])/\(parts[3])", revision: parts[5...].joined(separator: "/"))
@@ -104,8 +109,6 @@ final class FakeHub: @unchecked Sendable {
             return commit("\(parts[2])/\(parts[3])", branch: parts[5], body: request.body)
         case ("POST", _) where parts.count == 6 && parts[1].hasSuffix(".git") && parts[2...].joined(separator: "/") == "info/lfs/objects/batch":
             return lfsBatch(request.body)
-        case ("PUT", "lfs-upload") where parts.count == 2:
-            return lfsUpload(oid: parts[1], body: request.body)
         case ("POST", "lfs-verify"):
             return lfsVerify(request.body)
         case ("GET", _), ("HEAD", _):
@@ -167,7 +170,9 @@ final class FakeHub: @unchecked Sendable {
         let id = "\(organization)/\(name)"
         return locked {
             if repos[id] != nil { return .json(409, ["error": "You already created this model repo", "url": "\(endpoint)/\(id)"]) }
-            var state = Repo(isPrivate: object["private"] as? Bool ?? false, branches: [:], commits: [:])
+            // Current clients send `visibility`; older ones `private`.
+            let isPrivate = (object["visibility"] as? String).map { $0 == "private" } ?? (object["private"] as? Bool ?? false)
+            var state = Repo(isPrivate: isPrivate, branches: [:], commits: [:])
             state.branches["main"] = newCommit([".gitattributes": Data("*.safetensors filter=lfs diff=lfs merge=lfs -text\n".utf8)], into: &state)
             repos[id] = state
             return .json(200, ["url": "\(endpoint)/\(id)", "name": id])
@@ -210,13 +215,16 @@ final class FakeHub: @unchecked Sendable {
             let oid = entry["oid"] as? String ?? "", size = entry["size"] as? Int ?? -1
             if locked({ lfsObjects[oid] }) != nil { return ["oid": oid, "size": size] }
             return ["oid": oid, "size": size, "actions": [
-                "upload": ["href": "\(endpoint)/lfs-upload/\(oid)", "header": ["X-Test-Upload": "1"]],
+                "upload": ["href": "\(endpoint)/lfs-upload/\(oid)?signature=\(Self.signature(oid))", "header": ["X-Test-Upload": "1"]],
                 "verify": ["href": "\(endpoint)/lfs-verify"],
             ]]
         }
         return TestHTTPResponse(status: 200, headers: ["Content-Type": "application/vnd.git-lfs+json"],
                                 body: try! JSONSerialization.data(withJSONObject: ["transfer": "basic", "objects": answers]))
     }
+
+    /// A stand-in for a presigned URL's signature.
+    private static func signature(_ oid: String) -> String { String(ContentHash.sha256(Data("presigned \(oid)".utf8)).prefix(16)) }
 
     private func lfsUpload(oid: String, body: Data) -> TestHTTPResponse {
         guard ContentHash.sha256(body) == oid else { return .json(400, ["error": "content does not match oid"]) }
