@@ -154,3 +154,24 @@ private let token = "hf_testTOKENdownload0001"
     let noRevision = try #require(throws: RunnerError.self) { try authorized.fetch(try HubSource(parsing: "hf://org/tiny@nope")) }
     #expect((noRevision.hint ?? "").contains("revision"))
 }
+
+@Test func redirectsToAnotherHostNeverCarryTheToken() throws {
+    let hub = try FakeHub(token: token)
+    let scratch = Scratch(); defer { scratch.cleanup() }
+    let files = tinyRepoFiles()
+    hub.seed("org/tiny", files: files)
+    // A "CDN" on another port (another authority): serves LFS objects by sha256, records auth headers.
+    let objects = Dictionary(uniqueKeysWithValues: files.values.map { (ContentHash.sha256($0), $0) })
+    let seen = Locked<[String?]>([])
+    let cdn = try HTTPTestServer { request in
+        seen.mutate { $0.append(request.headers["authorization"]) }
+        guard let data = objects[String(request.path.dropFirst())] else { return TestHTTPResponse(status: 404) }
+        return TestHTTPResponse(status: 200, body: data)
+    }
+    defer { cdn.stop() }
+    hub.lfsRedirectBase = cdn.endpoint
+    let snapshot = try HubDownloader(environment: environment(hub, cache: scratch.url("hub"), token: token)).fetch(try HubSource(parsing: "hf://org/tiny"))
+    #expect(try Data(contentsOf: snapshot.appendingPathComponent("model.safetensors")) == files["model.safetensors"])
+    #expect(seen.value.count == 1)
+    #expect(seen.value.allSatisfy { $0 == nil }, "the token must not follow a redirect to another host")
+}

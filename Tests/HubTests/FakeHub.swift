@@ -30,6 +30,9 @@ final class FakeHub: @unchecked Sendable {
     /// Fault injection: serve these bytes for a path instead of the stored ones.
     var tamperedFiles: [String: Data] { get { locked { _tampered } } set { locked { _tampered = newValue } } }
     private var _tampered: [String: Data] = [:]
+    /// When set, LFS files resolve to a 302 redirect to `<base>/<sha256>` (like the Hub's CDN).
+    var lfsRedirectBase: URL? { get { locked { _redirect } } set { locked { _redirect = newValue } } }
+    private var _redirect: URL?
 
     init(token: String) throws {
         self.token = token
@@ -150,6 +153,10 @@ final class FakeHub: @unchecked Sendable {
         guard let (commit, files) = lookup(repo, revision) else { return notFound("RevisionNotFound") }
         guard var data = files[path] else { return notFound("EntryNotFound") }
         if let tampered = tamperedFiles[path] { data = tampered }
+        if let base = lfsRedirectBase, Self.isLFS(path, size: data.count) {
+            return TestHTTPResponse(status: 302, headers: ["Location": base.appendingPathComponent(ContentHash.sha256(data)).absoluteString,
+                                                           "X-Repo-Commit": commit, "X-Linked-Size": "\(data.count)"])
+        }
         var headers = ["X-Repo-Commit": commit, "ETag": "\"\(ContentHash.gitBlobID(data))\"", "Accept-Ranges": "bytes"]
         if Self.isLFS(path, size: data.count) { headers["X-Linked-Etag"] = "\"\(ContentHash.sha256(data))\""; headers["X-Linked-Size"] = "\(data.count)" }
         var status = 200

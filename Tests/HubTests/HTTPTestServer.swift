@@ -132,6 +132,6 @@ final class HTTPTestServer: @unchecked Sendable {
     }
 
     private static func reason(_ status: Int) -> String {
-        [200: "OK", 206: "Partial Content", 401: "Unauthorized", 404: "Not Found", 409: "Conflict", 416: "Range Not Satisfiable"][status] ?? "Status"
+        [200: "OK", 206: "Partial Content", 302: "Found", 401: "Unauthorized", 404: "Not Found", 409: "Conflict", 416: "Range Not Satisfiable"][status] ?? "Status"
     }
 }

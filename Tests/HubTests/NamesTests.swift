@@ -1,5 +1,6 @@
 // Repository ids, branch names and `hf://` sources are validated locally, with the Hub's rules.
 import Basics
+import Foundation
 import Hub
 import Testing
 
@@ -40,4 +41,21 @@ import Testing
     #expect(redactor.redact("fatal: https://user:pa55@example.com/x.git not found") == "fatal: https://***@example.com/x.git not found")
     #expect(redactor.redact("see https://example.com/a@b") == "see https://example.com/a@b")
     #expect("\(try #require(HubToken("hf_SECRETsecret123")))" == "hf_***")
+}
+
+@Test func environmentFollowsHuggingfaceHubVariables() throws {
+    let scratch = Scratch(); defer { scratch.cleanup() }
+    scratch.write("hf/token", Data("hf_fromFILE\n".utf8))
+    let fromFile = HubEnvironment.current(["HOME": "/home/u", "HF_HOME": scratch.url("hf").path, "HF_HUB_OFFLINE": "1"])
+    #expect(fromFile.cacheDirectory.path == scratch.url("hf/hub").path)
+    #expect(fromFile.offline && fromFile.endpoint.absoluteString == "https://huggingface.co")
+    #expect(fromFile.redactor.redact("x hf_fromFILE y") == "x *** y", "the token file is read (and trimmed)")
+    let fromVariable = HubEnvironment.current(["HOME": "/home/u", "HF_HOME": scratch.url("hf").path, "HF_TOKEN": "hf_fromENV",
+                                               "HF_ENDPOINT": "http://127.0.0.1:8080/", "HF_HUB_CACHE": "~/models"])
+    #expect(fromVariable.redactor.redact("hf_fromENV hf_fromFILE") == "*** hf_fromFILE", "HF_TOKEN wins over the file")
+    #expect(fromVariable.endpoint.absoluteString == "http://127.0.0.1:8080" && !fromVariable.offline)
+    #expect(fromVariable.cacheDirectory.path == "/home/u/models")
+    let defaults = HubEnvironment.current(["HOME": "/home/u"])
+    #expect(defaults.cacheDirectory.path == "/home/u/.cache/huggingface/hub" && defaults.token == nil)
+    #expect(HubEnvironment.current(["HOME": "/home/u", "XDG_CACHE_HOME": "/xdg"]).cacheDirectory.path == "/xdg/huggingface/hub")
 }

@@ -62,3 +62,12 @@ func regularFiles(under root: URL) -> [String] {
     }
     return files.sorted()
 }
+
+/// A value shared between a test and server threads.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+    init(_ value: Value) { stored = value }
+    var value: Value { lock.lock(); defer { lock.unlock() }; return stored }
+    func mutate(_ body: (inout Value) -> Void) { lock.lock(); body(&stored); lock.unlock() }
+}
