@@ -134,6 +134,26 @@ private func filesContaining(_ needle: String, under root: URL) -> [String] {
     #expect(refused.output.contains("401") && refused.output.contains("HF_TOKEN"), "\(refused.output)")
     #expect(refused.output.contains("CACHED") || refused.output.contains("cached"), "\(refused.output)")
 
-    for result in [first, second, plan, third, refused] { #expect(!result.output.contains(secret)) }
+    // Bad names fail clearly: a push target at run time, a load source at plan time (with its line).
+    scratch.write("badname.yaml", Data("""
+        version: 1
+        name: hub-bad-name
+        stages:
+          base: {kind: load, path: "hf://org/tiny@\(firstCommit)"}
+          publish: {kind: push, from: base, repo: "hf://me/bad--name"}
+        """.utf8))
+    let badName = try runner(["apply", "badname.yaml"], in: scratch.root, hub: hub)
+    #expect(badName.status != 0 && badName.output.contains("`--` and `..` are not allowed"), "\(badName.output)")
+    scratch.write("badsource.yaml", Data("""
+        version: 1
+        name: hub-bad-source
+        stages:
+          base: {kind: load, path: "hf://org/tiny/weights.bin"}
+        """.utf8))
+    let badSource = try runner(["plan", "badsource.yaml"], in: scratch.root, hub: hub)
+    #expect(badSource.status != 0 && badSource.output.contains("badsource.yaml:4") && badSource.output.contains("must be a `.gguf` file"),
+            "\(badSource.output)")
+
+    for result in [first, second, plan, third, refused, badName, badSource] { #expect(!result.output.contains(secret)) }
     #expect(filesContaining(secret, under: scratch.root) == [])
 }
