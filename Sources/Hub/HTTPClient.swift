@@ -63,8 +63,11 @@ public final class HTTPClient: @unchecked Sendable {
 
     /// GETs `url` and appends the body to `sink` as it arrives (for multi-GB files); the returned
     /// response's body is empty on success and holds the (small) error body otherwise.
-    public func download(_ url: URL, headers: [String: String], into sink: FileHandle) throws -> HTTPResponse {
-        try perform(urlRequest(HTTPRequest("GET", url, headers: headers)), sink: sink, uploadFrom: nil)
+    /// `isCancelled` is polled as data arrives; when it turns true the transfer stops and this throws
+    /// (what arrived so far stays in `sink`, so the download can resume).
+    public func download(_ url: URL, headers: [String: String], into sink: FileHandle,
+                         isCancelled: @escaping @Sendable () -> Bool = { false }) throws -> HTTPResponse {
+        try perform(urlRequest(HTTPRequest("GET", url, headers: headers)), sink: sink, uploadFrom: nil, isCancelled: isCancelled)
     }
 
     /// PUTs the file at `file` as the request body (streamed from disk).
@@ -85,10 +88,11 @@ public final class HTTPClient: @unchecked Sendable {
         return urlRequest
     }
 
-    private func perform(_ request: URLRequest, sink: FileHandle?, uploadFrom file: URL?) throws -> HTTPResponse {
+    private func perform(_ request: URLRequest, sink: FileHandle?, uploadFrom file: URL?,
+                         isCancelled: @escaping @Sendable () -> Bool = { false }) throws -> HTTPResponse {
         let task: URLSessionTask
         if let file { task = session.uploadTask(with: request, fromFile: file) } else { task = session.dataTask(with: request) }
-        let state = TaskState(sink: sink)
+        let state = TaskState(sink: sink, isCancelled: isCancelled)
         delegate.register(task, state)
         task.resume()
         state.done.wait()
@@ -97,6 +101,7 @@ public final class HTTPClient: @unchecked Sendable {
         if let error = state.writeError {
             throw RunnerError(where_, "cannot write the download: \(error)", hint: "check free disk space")
         }
+        if state.cancelled { throw RunnerError(where_, "cancelled") }
         if let error = state.error {
             throw RunnerError(where_, redactor.redact("request failed: \(error.localizedDescription)"),
                               hint: "check the network and HF_ENDPOINT, or set HF_HUB_OFFLINE=1 to use the local cache")
@@ -118,15 +123,25 @@ public final class HTTPClient: @unchecked Sendable {
 private final class TaskState: @unchecked Sendable {
     let done = DispatchSemaphore(value: 0)
     let sink: FileHandle?
+    let isCancelled: @Sendable () -> Bool
     var response: HTTPURLResponse?
     var body = Data()
     var error: (any Error)?
     var writeError: String?
+    var cancelled = false
 
-    init(sink: FileHandle?) { self.sink = sink }
+    init(sink: FileHandle?, isCancelled: @escaping @Sendable () -> Bool) {
+        self.sink = sink
+        self.isCancelled = isCancelled
+    }
 
     /// Streams successful download bodies to the sink; keeps error bodies (small) in memory.
-    func receive(_ data: Data) {
+    func receive(_ data: Data, task: URLSessionTask) {
+        if isCancelled() {
+            cancelled = true
+            task.cancel()
+            return
+        }
         if let sink, let status = response?.statusCode, (200..<300).contains(status) {
             guard writeError == nil else { return }
             do { try sink.write(contentsOf: data) } catch { writeError = "\(error)" }
@@ -163,7 +178,7 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, @unchecke
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        state(dataTask)?.receive(data)
+        state(dataTask)?.receive(data, task: dataTask)
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {

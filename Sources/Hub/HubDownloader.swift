@@ -50,7 +50,9 @@ public struct HubDownloader: Sendable {
     /// available locally and returns the snapshot directory, or the GGUF file for a file source.
     /// `log` receives one line per downloaded file.
     /// - Throws: `RunnerError` for network, authorization, verification and disk problems.
-    public func fetch(_ source: HubSource, log: (String) -> Void = { _ in }) throws -> URL {
+    /// `isCancelled` is polled during downloads (Ctrl-C): the partial file is kept for resume.
+    public func fetch(_ source: HubSource, log: (String) -> Void = { _ in },
+                      isCancelled: @escaping @Sendable () -> Bool = { false }) throws -> URL {
         let commit: String
         var files: [HubFileInfo]? = nil
         if environment.offline {
@@ -65,7 +67,10 @@ public struct HubDownloader: Sendable {
         if let files {
             let wanted = try select(files, for: source)
             let api = HubAPI(environment: environment)
-            for file in wanted { try fetchFile(file, repo: source.repo, commit: commit, api: api, log: log) }
+            for file in wanted {
+                if isCancelled() { throw RunnerError("\(source)", "cancelled") }
+                try fetchFile(file, repo: source.repo, commit: commit, api: api, log: log, isCancelled: isCancelled)
+            }
         }
         let result = source.file.map { snapshot.appendingPathComponent($0) } ?? snapshot
         try checkComplete(result, source: source, commit: commit)
@@ -110,7 +115,8 @@ public struct HubDownloader: Sendable {
 
     /// Downloads one file into `blobs/` (unless there) and links it into the snapshot. Holds the
     /// same per-blob lock file huggingface_hub uses, so concurrent downloads do not collide.
-    private func fetchFile(_ file: HubFileInfo, repo: HubRepoID, commit: String, api: HubAPI, log: (String) -> Void) throws {
+    private func fetchFile(_ file: HubFileInfo, repo: HubRepoID, commit: String, api: HubAPI, log: (String) -> Void,
+                           isCancelled: @escaping @Sendable () -> Bool) throws {
         let blob = cache.blob(repo, etag: file.etag)
         if Self.size(of: blob) != file.size {
             let lock = try ExclusiveFileLock(cache.lockFile(repo, etag: file.etag))
@@ -118,13 +124,14 @@ public struct HubDownloader: Sendable {
             if Self.size(of: blob) != file.size {
                 log("downloading \(file.path) (\(Self.formatBytes(file.size)))")
                 try download(file, to: blob, url: api.resolveURL(repo, commit: commit, path: file.path), api: api,
-                             what: "hf://\(repo)@\(commit)/\(file.path)")
+                             what: "hf://\(repo)@\(commit)/\(file.path)", isCancelled: isCancelled)
             }
         }
         try cache.link(file.path, commit: commit, etag: file.etag, in: repo)
     }
 
-    private func download(_ file: HubFileInfo, to blob: URL, url: URL, api: HubAPI, what: String) throws {
+    private func download(_ file: HubFileInfo, to blob: URL, url: URL, api: HubAPI, what: String,
+                          isCancelled: @escaping @Sendable () -> Bool) throws {
         let fm = FileManager.default
         try fm.createDirectory(at: blob.deletingLastPathComponent(), withIntermediateDirectories: true)
         let incomplete = URL(fileURLWithPath: blob.path + ".incomplete")
@@ -138,10 +145,10 @@ public struct HubDownloader: Sendable {
             defer { try? handle.close() }
             try handle.seek(toOffset: UInt64(have))
             let headers = have > 0 ? ["Range": "bytes=\(have)-"] : [:]
-            var response = try api.client.download(url, headers: headers, into: handle)
+            var response = try api.client.download(url, headers: headers, into: handle, isCancelled: isCancelled)
             if response.status == 416 {  // what we hold is not a prefix the server knows: start over
                 try handle.truncate(atOffset: 0)
-                response = try api.client.download(url, headers: [:], into: handle)
+                response = try api.client.download(url, headers: [:], into: handle, isCancelled: isCancelled)
             }
             try api.check(response, what)
             if have > 0 && response.status == 200 {

@@ -39,6 +39,11 @@ struct LoadStage: StageImplementation {
         let source = try HubSource(parsing: text)
         let downloader = HubDownloader(environment: .current())
         context.log("resolving \(source) through \(downloader.environment.offline ? "the local HF cache (offline)" : downloader.environment.endpoint.absoluteString)")
-        return try downloader.fetch(source, log: context.log)
+        do {
+            return try downloader.fetch(source, log: context.log, isCancelled: { [context] in context.isCancelled })
+        } catch {
+            try context.checkCancellation()  // Ctrl-C: the partial download stays in the HF cache and resumes next time
+            throw error
+        }
     }
 }

@@ -175,3 +175,20 @@ private let token = "hf_testTOKENdownload0001"
     #expect(seen.value.count == 1)
     #expect(seen.value.allSatisfy { $0 == nil }, "the token must not follow a redirect to another host")
 }
+
+@Test func cancellingStopsTheDownloadAndResumesLater() throws {
+    let hub = try FakeHub(token: token)
+    let scratch = Scratch(); defer { scratch.cleanup() }
+    let files = tinyRepoFiles()
+    hub.seed("org/tiny", files: files)
+    let downloader = HubDownloader(environment: environment(hub, cache: scratch.url("hub"), token: token))
+    let polls = Locked(0)
+    let error = try #require(throws: RunnerError.self) {
+        try downloader.fetch(try HubSource(parsing: "hf://org/tiny"), isCancelled: { polls.mutate { $0 += 1 }; return polls.value >= 4 })
+    }
+    #expect(error.message == "cancelled")
+    let weights = scratch.url("hub/models--org--tiny/blobs/\(ContentHash.sha256(files["model.safetensors"]!))")
+    #expect(!FileManager.default.fileExists(atPath: weights.path))
+    let snapshot = try downloader.fetch(try HubSource(parsing: "hf://org/tiny"))
+    #expect(try Data(contentsOf: snapshot.appendingPathComponent("model.safetensors")) == files["model.safetensors"])
+}
