@@ -107,10 +107,23 @@ public struct HubDownloader: Sendable {
             return
         }
         let names = (try? fm.contentsOfDirectory(atPath: url.path)) ?? []
-        guard names.contains("config.json"), names.contains(where: { $0.hasSuffix(".safetensors") }),
-              names.allSatisfy({ fm.fileExists(atPath: url.appendingPathComponent($0).path) }) else {
-            throw RunnerError("\(source)", "the local cache has no complete model at commit \(commit) (\(url.path))", hint: hint)
+        var missing = ["config.json"].filter { !names.contains($0) }
+        if !names.contains(where: { $0.hasSuffix(".safetensors") }) { missing.append("*.safetensors") }
+        missing += names.filter { !fm.fileExists(atPath: url.appendingPathComponent($0).path) }  // dangling links
+        for index in names where index.hasSuffix(".safetensors.index.json") {
+            missing += Self.shards(listedIn: url.appendingPathComponent(index)).filter { !names.contains($0) }
         }
+        guard missing.isEmpty else {
+            throw RunnerError("\(source)", "the local cache has no complete model at commit \(commit): missing \(missing.sorted().joined(separator: ", ")) in \(url.path)",
+                              hint: hint)
+        }
+    }
+
+    /// The shard files a safetensors index's `weight_map` names.
+    static func shards(listedIn index: URL) -> Set<String> {
+        guard let data = try? Data(contentsOf: index), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let map = object["weight_map"] as? [String: String] else { return [] }
+        return Set(map.values)
     }
 
     /// Downloads one file into `blobs/` (unless there) and links it into the snapshot. Holds the

@@ -192,3 +192,20 @@ private let token = "hf_testTOKENdownload0001"
     let snapshot = try downloader.fetch(try HubSource(parsing: "hf://org/tiny"))
     #expect(try Data(contentsOf: snapshot.appendingPathComponent("model.safetensors")) == files["model.safetensors"])
 }
+
+@Test func shardedModelsNeedEveryShardOffline() throws {
+    let hub = try FakeHub(token: token)
+    let scratch = Scratch(); defer { scratch.cleanup() }
+    let index = Data(#"{"metadata": {}, "weight_map": {"a.weight": "model-00001-of-00002.safetensors", "b.weight": "model-00002-of-00002.safetensors"}}"#.utf8)
+    let files: [String: Data] = ["config.json": Data("{}".utf8), "model.safetensors.index.json": index,
+                                 "model-00001-of-00002.safetensors": testBytes(1000, seed: 3), "model-00002-of-00002.safetensors": testBytes(1000, seed: 4)]
+    hub.seed("org/sharded", files: files)
+    let cache = scratch.url("hub")
+    let snapshot = try HubDownloader(environment: environment(hub, cache: cache, token: token)).fetch(try HubSource(parsing: "hf://org/sharded"))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: snapshot.path).sorted() == files.keys.sorted())
+
+    try FileManager.default.removeItem(at: snapshot.appendingPathComponent("model-00002-of-00002.safetensors"))
+    let offline = HubDownloader(environment: environment(nil, cache: cache, token: nil, offline: true))
+    let error = try #require(throws: RunnerError.self) { try offline.fetch(try HubSource(parsing: "hf://org/sharded")) }
+    #expect(error.message.contains("missing model-00002-of-00002.safetensors") && (error.hint ?? "").contains("HF_HUB_OFFLINE"))
+}
