@@ -48,9 +48,10 @@ public struct HubDownloader: Sendable {
 
     /// Makes the model of `source` (revision: a commit id, as the planner pins it, or any revision)
     /// available locally and returns the snapshot directory, or the GGUF file for a file source.
-    /// `log` receives one line per downloaded file.
+    /// `log` receives one line per downloaded file; `isCancelled` is polled during downloads (Ctrl-C
+    /// stops them, keeping the partial file for resume). Online, the file list always comes from
+    /// the Hub (a cached snapshot may be partial); offline, the snapshot must be complete.
     /// - Throws: `RunnerError` for network, authorization, verification and disk problems.
-    /// `isCancelled` is polled during downloads (Ctrl-C): the partial file is kept for resume.
     public func fetch(_ source: HubSource, log: (String) -> Void = { _ in },
                       isCancelled: @escaping @Sendable () -> Bool = { false }) throws -> URL {
         let commit: String
