@@ -84,7 +84,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "CPUBackend", "Quant", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
         .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplate"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "HubTests", dependencies: ["Hub", "Basics"]),
+        .testTarget(name: "HubTests", dependencies: ["Hub", "Basics", "runner"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Basics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "Pipeline", "Recipe", "Models", "CPUBackend", "Formats", "Quant", "Tokenizer", "Data", "Training", "Compute", "Basics"],
                     resources: [.copy("Fixtures")], swiftSettings: numericSettings),

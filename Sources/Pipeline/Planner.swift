@@ -40,6 +40,17 @@ public struct Planner: Sendable {
                                                hint: "check the path (relative paths resolve against the recipe's directory)"))
                 }
             }
+            var stage = stage
+            for (keyPath, source) in stage.remoteInputs.sorted(by: { $0.key < $1.key }) {
+                do {
+                    let pinned = try pin(source)
+                    files[keyPath] = RunRecord.InputFile(path: pinned.source, displayPath: source, digest: pinned.digest)
+                    stage.remoteInputs[keyPath] = pinned.source  // the stage reads exactly what was hashed
+                } catch let error as RunnerError {
+                    problems.append(Diagnostic(at: stage.keyLocations[keyPath] ?? stage.location, keyPath: "stages.\(stage.name).\(keyPath)",
+                                               "cannot resolve \(source): \(error.message)", hint: error.hint))
+                }
+            }
             let version = registry.version(of: stage.kind)
             let keyInput = CacheKeyInput(kind: stage.kind, implementationVersion: version ?? 0, params: stage.params,
                                          inputKeys: inputKeys, fileDigests: files.mapValues(\.digest))
@@ -57,6 +68,14 @@ public struct Planner: Sendable {
                                                          entryDamaged: store.entryExists(planned[i].key))
         }
         return Plan(recipe: recipe, stages: planned, previousRunID: previous?.id)
+    }
+
+    /// Pins a remote source through the registry's resolver (none: this build cannot read it).
+    private func pin(_ source: String) throws -> PinnedRemoteSource {
+        guard let resolver = registry.remoteSources else {
+            throw RunnerError(source, "this build of runner cannot read remote sources", hint: "download it and give a local path")
+        }
+        return try resolver.pin(source)
     }
 
     /// A stage missing from the cache only needs to run if it has an output path, is used by nothing

@@ -2,9 +2,12 @@
 // tests register their own kinds).
 public struct StageRegistry: Sendable {
     private var implementations: [String: any StageImplementation]
+    /// Pins `hf://…` inputs at plan time; nil in builds (and tests) without remote sources.
+    public var remoteSources: (any RemoteSourceResolver)?
 
-    public init(_ implementations: [any StageImplementation] = []) {
+    public init(_ implementations: [any StageImplementation] = [], remoteSources: (any RemoteSourceResolver)? = nil) {
         self.implementations = [:]
+        self.remoteSources = remoteSources
         for implementation in implementations { register(implementation) }
     }
 

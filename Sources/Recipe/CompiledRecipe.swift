@@ -87,6 +87,10 @@ public struct StageInstance: Hashable, Sendable {
     /// Parameter key path (e.g. `path`, `source.file`) → absolute path of a file or directory whose
     /// content feeds this stage. The pipeline hashes their bytes into the cache key.
     public var inputFiles: [String: URL]
+    /// Parameter key path → remote source (`hf://org/name[@revision][/file.gguf]`) this stage reads.
+    /// Like `inputFiles`, not a param: the planner pins each to an immutable revision (a commit)
+    /// through `StageRegistry.remoteSources`, and that pin, not the text, feeds the cache key.
+    public var remoteInputs: [String: String] = [:]
     /// Where the user asked for this stage's artifact to be materialized (e.g. `save.path`);
     /// absolute. Not part of the cache key: moving an output does not re-run the stage.
     public var outputPath: URL?
@@ -98,9 +102,10 @@ public struct StageInstance: Hashable, Sendable {
     public var keyLocations: [String: SourceLocation]
 
     public init(name: String, kind: String, params: [String: ParamValue], inputs: [String: String] = [:],
-                inputFiles: [String: URL] = [:], outputPath: URL? = nil, location: SourceLocation? = nil,
-                keyLocations: [String: SourceLocation] = [:]) {
+                inputFiles: [String: URL] = [:], remoteInputs: [String: String] = [:], outputPath: URL? = nil,
+                location: SourceLocation? = nil, keyLocations: [String: SourceLocation] = [:]) {
         self.keyLocations = keyLocations
+        self.remoteInputs = remoteInputs
         self.name = name
         self.kind = kind
         self.params = params

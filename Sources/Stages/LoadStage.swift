@@ -1,9 +1,10 @@
-// The `load` stage: a model the user points at (GGUF file or Hugging Face directory) becomes a
+// The `load` stage: a model the user points at (GGUF file, Hugging Face directory or `hf://` repo) becomes a
 // normalized, content-addressed artifact — HF config, safetensors weights in HF naming and row
 // order, tokenizer and chat template — that every later stage reads the same way.
 import Basics
 import Compute
 import Foundation
+import Hub
 import Models
 import Pipeline
 
@@ -12,11 +13,7 @@ struct LoadStage: StageImplementation {
     static let version = 1
 
     func run(_ context: StageContext) throws -> StageResult {
-        guard let url = context.stage.inputFiles["path"] else {
-            let path = (try? context.string("path")) ?? ""
-            throw RunnerError("stage `\(context.stage.name)`: path", "cannot load `\(path)`: Hub downloads are not available yet",
-                              hint: "download the model and point `path` at the local file or directory")
-        }
+        let url = try modelLocation(context)
         guard let dtype = DType(rawValue: try context.string("dtype")) else {
             throw RunnerError("stage `\(context.stage.name)`: dtype", "unsupported dtype")
         }
@@ -30,5 +27,23 @@ struct LoadStage: StageImplementation {
         let parameters = config.weightShapes().reduce(0) { $0 + $1.1.count }
         return StageResult(metrics: ["parameters": Double(parameters), "layers": Double(config.layerCount),
                                      "vocab_size": Double(config.vocabSize)])
+    }
+
+    /// The local file or directory; for an `hf://` source (pinned to a commit by the planner), the
+    /// snapshot in the HF cache, downloaded first unless HF_HUB_OFFLINE is set.
+    private func modelLocation(_ context: StageContext) throws -> URL {
+        if let url = context.stage.inputFiles["path"] { return url }
+        guard let text = context.stage.remoteInputs["path"] else {
+            throw RunnerError("stage `\(context.stage.name)`", "has no `path`")
+        }
+        let source = try HubSource(parsing: text)
+        let downloader = HubDownloader(environment: .current())
+        context.log("resolving \(source) through \(downloader.environment.offline ? "the local HF cache (offline)" : downloader.environment.endpoint.absoluteString)")
+        do {
+            return try downloader.fetch(source, log: context.log, isCancelled: { [context] in context.isCancelled })
+        } catch {
+            try context.checkCancellation()  // Ctrl-C: the partial download stays in the HF cache and resumes next time
+            throw error
+        }
     }
 }

@@ -43,6 +43,7 @@ struct StageCompiler {
         if spec.usesSeed { params["seed"] = .int(seed) }
 
         var inputFiles: [String: URL] = [:]
+        var remoteInputs: [String: String] = [:]
         var outputPath: URL? = nil
         for param in spec.params {
             guard case .path(let use) = param.type, case .string(let written)? = params[param.key] else { continue }
@@ -56,7 +57,10 @@ struct StageCompiler {
                         diagnostics.append(Diagnostic(at: stage.writtenLocations[param.key] ?? nil, keyPath: "stages.\(stage.name).\(param.key)",
                                                       "`hf://` sources are not supported here; give a local file"))
                     }
-                    continue  // a remote source stays a param: its name (and revision) identifies it
+                    // The planner pins it to a commit; the pin (not the text) feeds the cache key.
+                    params[param.key] = nil
+                    remoteInputs[param.key] = written
+                    continue
                 }
                 let url = resolve(written, writtenAt: stage.writtenLocations[param.key] ?? nil)
                 params[param.key] = nil
@@ -76,7 +80,7 @@ struct StageCompiler {
         var keyLocations = stage.writtenLocations.compactMapValues { $0 }
         for input in stage.inputs { keyLocations[input.role] = input.location }
         let instance = StageInstance(name: stage.name, kind: spec.kind, params: params, inputs: inputs,
-                                     inputFiles: inputFiles, outputPath: outputPath, location: stage.location,
+                                     inputFiles: inputFiles, remoteInputs: remoteInputs, outputPath: outputPath, location: stage.location,
                                      keyLocations: keyLocations)
         compiled[stage.name] = instance
         return instance

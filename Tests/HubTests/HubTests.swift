@@ -1,2 +1,0 @@
-// HubTests: tests for the Hub module.
-import Testing
