@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 need_apt=()
 [ -f /usr/include/x86_64-linux-gnu/cblas.h ] || [ -f /usr/include/cblas.h ] || need_apt+=(libopenblas-dev)
 command -v pkg-config >/dev/null || need_apt+=(pkg-config)
+command -v git >/dev/null || need_apt+=(git)   # push-stage tests use a local bare repo
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "bootstrap: installing ${need_apt[*]} (apt-get)"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
