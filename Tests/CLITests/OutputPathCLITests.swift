@@ -20,7 +20,7 @@ private func outsideYAML(_ output: String) -> String {
         let result = try p.run([command, "project/recipe.yaml"])
         #expect(result.status == 1, "\(command): \(result.stderr)")
         #expect(result.stderr.contains("project/recipe.yaml:5:"), "\(command): \(result.stderr)")
-        #expect(result.stderr.contains("output path `../elsewhere/b.txt` leaves the project directory"))
+        #expect(result.stderr.contains("output path `../elsewhere/b.txt` leaves the recipe's directory"))
         #expect(result.stderr.contains("--allow-outside"))
     }
     #expect(p.read("elsewhere/b.txt") == nil)

@@ -163,9 +163,9 @@ def main():
     config = LlamaConfig.from_pretrained(MODEL)
     state = load_file(os.path.join(MODEL, "model.safetensors"))
     source_tok = AutoTokenizer.from_pretrained(MODEL)
-    sequences = [source_tok.encode(t, add_special_tokens=False) for t in TEXTS[:2]]
+    sequences = [source_tok.encode(t, add_special_tokens=False)[:12] for t in TEXTS[:2]]
     chat = source_tok.apply_chat_template([{"role": "user", "content": "Hi!"}], add_generation_prompt=True, tokenize=False)
-    sequences.append(source_tok.encode(chat, add_special_tokens=False)[:24])
+    sequences.append(source_tok.encode(chat, add_special_tokens=False)[:16])
 
     def logits_of(model):
         with torch.no_grad():

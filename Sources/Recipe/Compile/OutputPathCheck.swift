@@ -16,21 +16,22 @@ public enum OutputPathPolicy: Sendable, Equatable {
 }
 
 enum OutputPathCheck {
-    static let hint = "write a path relative to the recipe file that stays inside its directory, or pass --allow-outside to `runner apply` (and `plan`) to write there anyway"
+    static let hint = "keep outputs under the recipe's directory, or pass --allow-outside to write there anyway"
 
     /// A diagnostic when `resolved` (written as `written`) leaves `project`, else nil.
     static func problem(written: String, resolved: URL, project: URL, at location: SourceLocation?, keyPath: String) -> Diagnostic? {
         func fail(_ message: String) -> Diagnostic { Diagnostic(at: location, keyPath: keyPath, message, hint: hint) }
         if written.hasPrefix("/") || written.hasPrefix("~") {
-            return fail("output path `\(written)` is absolute; outputs must stay inside the project directory \(project.path)")
+            return fail("output path `\(written)` is absolute")
         }
         let root = project.standardizedFileURL.path
         guard isInside(resolved.standardizedFileURL.path, root: root) else {
-            return fail("output path `\(written)` leaves the project directory \(project.path) (it resolves to \(resolved.path))")
+            return fail("output path `\(written)` leaves the recipe's directory")
         }
         // A symbolic link on the way (an existing directory that is a link) may lead elsewhere.
         if let real = realPathOfDeepestExisting(resolved), let realRoot = realPath(root), !isInside(real.path, root: realRoot) {
-            return fail("output path `\(written)` leads out of the project directory through a symbolic link (\(real.existing) is really \(real.path))")
+            let link = real.existing.hasPrefix(root + "/") ? String(real.existing.dropFirst(root.count + 1)) : real.existing
+            return fail("output path `\(written)` leads out of the recipe's directory through a symbolic link (`\(link)` is \(real.path))")
         }
         return nil
     }
