@@ -48,11 +48,12 @@ enum TokenizerJSONDescription {
         var types: [Int32] = []
         tokens.reserveCapacity(vocabSize)
         for id in 0..<vocabSize {
-            if byteFallback, let piece = pieces[id], isByteToken(piece) {
-                tokens.append(piece); types.append(TokenizerDescription.TokenType.byte.rawValue)
-            } else if let token = added[id] {
+            // An added token is matched whole in text (so it stays CONTROL even if it spells a byte).
+            if let token = added[id] {
                 tokens.append(token.content)
                 types.append((token.special ? TokenizerDescription.TokenType.control : .userDefined).rawValue)
+            } else if byteFallback, let piece = pieces[id], isByteToken(piece) {
+                tokens.append(piece); types.append(TokenizerDescription.TokenType.byte.rawValue)
             } else if let piece = pieces[id] {
                 tokens.append(piece); types.append(TokenizerDescription.TokenType.normal.rawValue)
             } else {
@@ -182,6 +183,7 @@ enum TokenizerProbe {
         var texts = texts
         let specials = reference.specialTokenIds.sorted().prefix(64).compactMap { reference.tokenPiece($0) }
         texts.append(specials.map { "x\($0) y" }.joined(separator: "\n"))
+        texts.append(specials.map { "\($0)z" }.joined())
         for text in texts {
             for special in [false, true] {
                 let got = candidate.encode(text, addSpecialTokens: special), want = reference.encode(text, addSpecialTokens: special)
