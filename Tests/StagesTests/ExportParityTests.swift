@@ -26,6 +26,21 @@ import Testing
         }
     }
 
+    @Test func fallbacksAreReportedAsLlamaCppWouldLogThem() throws {
+        let bundle = try ModelBundle.open(ExportFixtures.tinyModel)
+        try ExportFixtures.withTemporaryDirectory { dir in
+            let report = try GGUFExporter.export(bundle, type: .q4_0, name: "tiny", to: dir.appendingPathComponent("t.gguf"))
+            #expect(report.deviations.map(\.name) == ["token_embd.weight", "blk.0.ffn_down.weight", "blk.1.ffn_down.weight"])
+            #expect(report.deviationLines == [
+                "token_embd.weight: output matrix stored as Q8_0 (llama-quantize would use Q6_K, which runner does not write yet)",
+                "2 tensors (blk.0.ffn_down.weight, blk.1.ffn_down.weight): rows of 48 values are not a multiple of 32: stored as F16 (as llama.cpp's converter does)",
+            ])
+            #expect(report.parameterCount == bundle.config.weightShapes().reduce(0) { $0 + $1.1.count })
+            let f32 = try GGUFExporter.export(bundle, type: .f32, name: "tiny", to: dir.appendingPathComponent("f.gguf"))
+            #expect(f32.deviations.isEmpty && f32.byteCount == 4 * f32.parameterCount)
+        }
+    }
+
     @Test(arguments: ExportFixtures.types)
     func logitsMatchTransformersAndStayWithinQuantizationError(type: String) throws {
         let reference = try ExportFixtures.reference()

@@ -39,7 +39,12 @@ public enum OllamaModelfile {
 
     /// Whether `source` renders ChatML exactly — with a system message, and without one (where it
     /// may insert a default system prompt, returned as `defaultSystem`) — else nil.
-    static func chatMLForm(of source: String) -> (defaultSystem: String?, Void)? {
+    /// A chat template that renders ChatML, with the system prompt it inserts when a conversation has none.
+    struct ChatMLForm: Equatable {
+        var defaultSystem: String?
+    }
+
+    static func chatMLForm(of source: String) -> ChatMLForm? {
         guard let template = try? ChatTemplate(source: source) else { return nil }
         func turn(_ role: String, _ content: String) -> String { "<|im_start|>\(role)\n\(content)<|im_end|>\n" }
         func render(_ messages: [(String, String)]) -> String? {
@@ -50,13 +55,13 @@ public enum OllamaModelfile {
         let body = conversation.map { turn($0.0, $0.1) }.joined() + "<|im_start|>assistant\n"
         guard render([("system", "Be brief.")] + conversation) == turn("system", "Be brief.") + body,
               let bare = render(conversation) else { return nil }
-        if bare == body { return (nil, ()) }
+        if bare == body { return ChatMLForm(defaultSystem: nil) }
         // A default system prompt inserted when the conversation has none.
         let prefix = "<|im_start|>system\n", suffix = "<|im_end|>\n" + body
         guard bare.hasPrefix(prefix), bare.hasSuffix(suffix), bare.count > prefix.count + suffix.count else { return nil }
         let system = String(bare.dropFirst(prefix.count).dropLast(suffix.count))
         guard !system.contains("\"\"\""), !system.contains("<|im_") else { return nil }
-        return (system, ())
+        return ChatMLForm(defaultSystem: system)
     }
 
     private static func escaped(_ s: String) -> String {

@@ -88,6 +88,7 @@ struct StageCompiler {
         kinds[stage.name] = spec.kind
         var keyLocations = stage.writtenLocations.compactMapValues { $0 }
         for input in stage.inputs { keyLocations[input.role] = input.location }
+        if spec.kind == StageKind.export.rawValue, let written = stage.writtenLocations["path"] ?? nil { keyLocations["file_name"] = written }
         let instance = StageInstance(name: stage.name, kind: spec.kind, params: params, inputs: inputs,
                                      inputFiles: inputFiles, outputPath: outputPath,
                                      outputRoot: outputPath != nil && outputPolicy == .insideProject ? projectDirectory : nil,
