@@ -92,7 +92,7 @@ public struct StageInstance: Hashable, Sendable {
     public var outputPath: URL?
     /// The directory `outputPath` must stay inside when it is written (symbolic links included);
     /// nil when the recipe was compiled with `OutputPathPolicy.anywhere`.
-    public var outputRoot: URL?
+    public var outputRoot: URL? = nil
     /// Where the stage is defined, for messages.
     public var location: SourceLocation?
     /// Where each key the recipe wrote (params, inputs, paths) was written — a recipe file or a
@@ -101,9 +101,8 @@ public struct StageInstance: Hashable, Sendable {
     public var keyLocations: [String: SourceLocation]
 
     public init(name: String, kind: String, params: [String: ParamValue], inputs: [String: String] = [:],
-                inputFiles: [String: URL] = [:], outputPath: URL? = nil, outputRoot: URL? = nil, location: SourceLocation? = nil,
+                inputFiles: [String: URL] = [:], outputPath: URL? = nil, location: SourceLocation? = nil,
                 keyLocations: [String: SourceLocation] = [:]) {
-        self.outputRoot = outputRoot
         self.keyLocations = keyLocations
         self.name = name
         self.kind = kind

@@ -15,6 +15,16 @@ public enum OutputPathPolicy: Sendable, Equatable {
     case anywhere
 }
 
+extension StageInstance {
+    /// This stage with `outputRoot` set to `root` when it has an output (the Materializer then
+    /// refuses to write outside `root`, symbolic links included).
+    func confiningOutput(to root: URL) -> StageInstance {
+        var copy = self
+        if outputPath != nil { copy.outputRoot = root }
+        return copy
+    }
+}
+
 enum OutputPathCheck {
     static let hint = "keep outputs under the recipe's directory, or pass --allow-outside to write there anyway"
 

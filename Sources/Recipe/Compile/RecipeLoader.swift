@@ -57,6 +57,7 @@ public enum RecipeLoader {
         var compiler = StageCompiler(seed: top.seed, projectDirectory: absolute.deletingLastPathComponent(), fileDirectories: directories,
                                      outputPolicy: outputs)
         let instances = ((graphOK ? order : nil) ?? checked).map { compiler.compile($0, catalog: catalog) }
+            .map { outputs == .insideProject ? $0.confiningOutput(to: absolute.deletingLastPathComponent()) : $0 }
         diagnostics += compiler.diagnostics
         var recipe: CompiledRecipe? = nil
         if graphOK {

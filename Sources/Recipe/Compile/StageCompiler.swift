@@ -87,12 +87,10 @@ struct StageCompiler {
         produced[stage.name] = spec.produces(with: params)
         kinds[stage.name] = spec.kind
         var keyLocations = stage.writtenLocations.compactMapValues { $0 }
-        for input in stage.inputs { keyLocations[input.role] = input.location }
         if spec.kind == StageKind.export.rawValue, let written = stage.writtenLocations["path"] ?? nil { keyLocations["file_name"] = written }
+        for input in stage.inputs { keyLocations[input.role] = input.location }
         let instance = StageInstance(name: stage.name, kind: spec.kind, params: params, inputs: inputs,
-                                     inputFiles: inputFiles, outputPath: outputPath,
-                                     outputRoot: outputPath != nil && outputPolicy == .insideProject ? projectDirectory : nil,
-                                     location: stage.location,
+                                     inputFiles: inputFiles, outputPath: outputPath, location: stage.location,
                                      keyLocations: keyLocations)
         compiled[stage.name] = instance
         return instance
