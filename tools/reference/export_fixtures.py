@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Parity fixtures for runner's `export` stage (Tests/StagesTests/Export*.swift).
 
-Two steps, because the files under test are written by runner itself:
+Three steps, because the files under test are written by runner itself:
 
   1. `--make-model` writes a tiny random Llama checkpoint with a tiny byte-level BPE tokenizer
      (SmolLM2-style digit splitting, ChatML specials, SmolLM2's chat template) to
