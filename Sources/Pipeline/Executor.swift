@@ -128,7 +128,7 @@ public final class Executor: @unchecked Sendable {
         }
         if let destination = planned.instance.outputPath, let artifact = artifacts[planned.name] {
             do {
-                try Materializer.materialize(artifact, at: destination)
+                try Materializer.materialize(artifact, at: destination, inside: planned.instance.outputRoot)
                 events.handle(.materialized(name: planned.name, path: destination.path))
             } catch {
                 events.handle(.stageFailed(name: planned.name, message: Self.describe(error)))

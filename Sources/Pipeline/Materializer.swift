@@ -1,6 +1,8 @@
 // Puts a cached artifact where the recipe asked for it (StageInstance.outputPath): hard links
 // into the cache (copies across filesystems), each file written to a temporary name and renamed
 // into place. Only the artifact's own files are replaced; a user's other files are left alone.
+// File names from a manifest are checked before use, and nothing is written through a symbolic
+// link that leads out of the allowed root.
 import Basics
 import Foundation
 #if canImport(Glibc)
@@ -8,27 +10,102 @@ import Glibc
 #endif
 
 public enum Materializer {
-    /// Materializes `artifact` at `destination`: its primary file as a file, otherwise its whole
-    /// `data/` directory as a directory (created if needed; existing unrelated files are kept).
-    public static func materialize(_ artifact: Artifact, at destination: URL) throws {
+    /// Materializes `artifact` at `destination`: its primary file as a file (any other files of the
+    /// artifact, such as export's Modelfile, beside it), otherwise its whole `data/` directory as a
+    /// directory (created if needed; existing unrelated files are kept).
+    ///
+    /// `root`: when given, every file must land inside it once symbolic links are resolved
+    /// (`StageInstance.outputRoot`; nil when the user allowed outputs anywhere).
+    /// - Throws: `RunnerError` naming the path for unsafe names, escapes and I/O failures.
+    public static func materialize(_ artifact: Artifact, at destination: URL, inside root: URL? = nil) throws {
         let fm = FileManager.default
+        let stage = artifact.manifest.stageName
         var isDirectory: ObjCBool = false
         let exists = fm.fileExists(atPath: destination.path, isDirectory: &isDirectory)
+        var placements: [(source: URL, target: URL)] = []
         if let primary = artifact.manifest.primaryFile {
             if exists && isDirectory.boolValue {
-                throw RunnerError(destination.path, "is a directory, but stage `\(artifact.manifest.stageName)` produces a file",
+                throw RunnerError(destination.path, "is a directory, but stage `\(stage)` produces a file",
                                   hint: "choose a file path for the output, or move the directory away")
             }
-            try place(artifact.data.appendingPathComponent(primary), at: destination)
+            let primaryPath = try safeRelativePath(primary, from: "the manifest of stage `\(stage)`")
+            placements.append((artifact.data.appendingPathComponent(primaryPath), destination))
+            let beside = destination.deletingLastPathComponent()
+            for file in artifact.manifest.files where file.path != primary {
+                let path = try safeRelativePath(file.path, from: "the manifest of stage `\(stage)`")
+                let target = beside.appendingPathComponent(path)
+                guard target.standardizedFileURL.path != destination.standardizedFileURL.path else {
+                    throw RunnerError(destination.path, "would be overwritten by `\(path)`, which stage `\(stage)` writes beside its output",
+                                      hint: "give the output another file name")
+                }
+                placements.append((artifact.data.appendingPathComponent(path), target))
+            }
         } else {
             if exists && !isDirectory.boolValue {
-                throw RunnerError(destination.path, "is a file, but stage `\(artifact.manifest.stageName)` produces a directory",
+                throw RunnerError(destination.path, "is a file, but stage `\(stage)` produces a directory",
                                   hint: "choose a directory path for the output, or move the file away")
             }
             for file in artifact.manifest.files {
-                try place(artifact.data.appendingPathComponent(file.path), at: destination.appendingPathComponent(file.path))
+                let path = try safeRelativePath(file.path, from: "the manifest of stage `\(stage)`")
+                placements.append((artifact.data.appendingPathComponent(path), destination.appendingPathComponent(path)))
             }
         }
+        for (source, target) in placements {
+            if let root { try checkStaysInside(target, root: root) }
+            try place(source, at: target)
+        }
+    }
+
+    /// `name` when it is a safe relative path to join onto a directory: not empty, not absolute, no
+    /// `.`/`..`/empty components, no NUL or backslash. Use it for every name that comes from a file
+    /// (a manifest, an index) before joining it onto a path.
+    /// - Throws: `RunnerError` saying what is wrong with the name and where it came from.
+    public static func safeRelativePath(_ name: String, from source: String) throws -> String {
+        func bad(_ why: String) -> RunnerError {
+            RunnerError(source, "file name \(name.debugDescription) \(why)",
+                        hint: "the entry is damaged or was not written by runner; remove it (`runner cache verify`) and re-run")
+        }
+        guard !name.isEmpty else { throw bad("is empty") }
+        guard !name.hasPrefix("/") else { throw bad("is absolute") }
+        guard !name.contains("\0"), !name.contains("\\") else { throw bad("contains a NUL or backslash") }
+        let components = name.split(separator: "/", omittingEmptySubsequences: false)
+        guard !components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) else {
+            throw bad("has an empty, `.` or `..` component")
+        }
+        return name
+    }
+
+    /// Throws unless `target`, with symbolic links resolved as far as it exists, lies inside `root`.
+    static func checkStaysInside(_ target: URL, root: URL) throws {
+        guard let realRoot = realPath(root.standardizedFileURL.path) else {
+            throw RunnerError(root.path, "the project directory cannot be resolved")
+        }
+        var existing = target.standardizedFileURL.path
+        var real = realPath(existing)
+        // The target itself may be a link (rename replaces a link, never writes through it); its directory must not lead out.
+        if isSymbolicLink(existing) { existing = (existing as NSString).deletingLastPathComponent; real = realPath(existing) }
+        while real == nil {
+            let parent = (existing as NSString).deletingLastPathComponent
+            guard parent != existing, !parent.isEmpty else { break }
+            existing = parent
+            real = realPath(existing)
+        }
+        let base = realRoot.hasSuffix("/") ? String(realRoot.dropLast()) : realRoot
+        guard let real, real == base || real.hasPrefix(base + "/") || base.isEmpty else {
+            throw RunnerError(target.path, "leads out of the project directory \(root.path) through a symbolic link (\(existing) is really \(real ?? "?"))",
+                              hint: "remove the link, choose another output path, or pass --allow-outside to `runner apply`")
+        }
+    }
+
+    private static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    private static func isSymbolicLink(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK
     }
 
     /// Links (or copies) `source` to a temporary sibling of `target`, then renames it over `target`.

@@ -94,6 +94,9 @@ public struct StageInstance: Hashable, Sendable {
     /// Where the user asked for this stage's artifact to be materialized (e.g. `save.path`);
     /// absolute. Not part of the cache key: moving an output does not re-run the stage.
     public var outputPath: URL?
+    /// The directory `outputPath` must stay inside when it is written (symbolic links included);
+    /// nil when the recipe was compiled with `OutputPathPolicy.anywhere`.
+    public var outputRoot: URL? = nil
     /// Where the stage is defined, for messages.
     public var location: SourceLocation?
     /// Where each key the recipe wrote (params, inputs, paths) was written — a recipe file or a

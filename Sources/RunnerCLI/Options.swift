@@ -11,10 +11,14 @@ struct RecipeOptions: ParsableArguments {
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a recipe value, e.g. --set stages.lora.r=32 (repeatable).", valueName: "key=value"))
     var overrides: [String] = []
 
+    @Flag(name: .customLong("allow-outside"), help: "Let output paths (save/merge/export `path`) point outside the recipe's directory.")
+    var allowOutside = false
+
     var fileURL: URL { URL(fileURLWithPath: file).standardizedFileURL }
 
     func compile() throws -> CompiledRecipe {
-        try RecipeLoader.compile(file: fileURL, overrides: overrides, catalog: RunnerEnvironment.current.catalog, displayPath: file)
+        try RecipeLoader.compile(file: fileURL, overrides: overrides, catalog: RunnerEnvironment.current.catalog, displayPath: file,
+                                 outputs: allowOutside ? .anywhere : .insideProject)
     }
 }
 

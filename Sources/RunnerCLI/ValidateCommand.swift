@@ -15,6 +15,9 @@ struct ValidateCommand: ParsableCommand {
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a recipe value (repeatable).", valueName: "key=value"))
     var overrides: [String] = []
 
+    @Flag(name: .customLong("allow-outside"), help: "Accept output paths outside the recipe's directory (as `apply --allow-outside` would).")
+    var allowOutside = false
+
     @Flag(help: "Print the diagnostics as a JSON array.")
     var json = false
 
@@ -27,7 +30,8 @@ struct ValidateCommand: ParsableCommand {
         var all: [Diagnostic] = []
         for file in files {
             let diagnostics = RecipeLoader.validate(file: URL(fileURLWithPath: file).standardizedFileURL, overrides: overrides,
-                                                    catalog: catalog, displayPath: file)
+                                                    catalog: catalog, displayPath: file,
+                                                    outputs: allowOutside ? .anywhere : .insideProject)
             all += diagnostics
             if !json {
                 if diagnostics.isEmpty { Console.out("\(file): ok") }

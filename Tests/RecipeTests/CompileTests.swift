@@ -58,7 +58,8 @@ import Testing
         let dataset = recipe.stages.first { $0.kind == "dataset" }!
         #expect(dataset.inputFiles["path"]?.path == root + "/data/train.jsonl")
         let save = recipe.stages.first { $0.kind == "save" }!
-        #expect(save.outputPath?.path == root + "/out/adapter")
+        #expect(save.outputPath?.path == root + "/good/out/adapter")
+        #expect(save.outputRoot?.path == root + "/good", "outputs must stay inside the recipe's directory")
         #expect(save.params == ["format": .string("peft")])
         #expect(recipe.projectDirectory.path == root + "/good")
     }

@@ -11,15 +11,16 @@ public enum RecipeLoader {
 
     /// Every diagnostic for the recipe at `file` with `overrides` (`stages.lora.r=32`, as given to
     /// `--set`, in order), errors and warnings, sorted by file and position. Empty = valid.
+    /// `outputs`: where output paths may point (outside the project directory is an error by default).
     public static func validate(file: URL, overrides: [String] = [], catalog: StageCatalog = .builtin,
-                                displayPath: String? = nil) -> [Diagnostic] {
-        analyze(file: file, overrides: overrides, catalog: catalog, displayPath: displayPath).diagnostics
+                                displayPath: String? = nil, outputs: OutputPathPolicy = .insideProject) -> [Diagnostic] {
+        analyze(file: file, overrides: overrides, catalog: catalog, displayPath: displayPath, outputs: outputs).diagnostics
     }
 
     /// Compiles the recipe, or throws every error found (warnings are dropped; use `validate` to see them).
     public static func compile(file: URL, overrides: [String] = [], catalog: StageCatalog = .builtin,
-                               displayPath: String? = nil) throws(DiagnosticError) -> CompiledRecipe {
-        let (recipe, diagnostics) = analyze(file: file, overrides: overrides, catalog: catalog, displayPath: displayPath)
+                               displayPath: String? = nil, outputs: OutputPathPolicy = .insideProject) throws(DiagnosticError) -> CompiledRecipe {
+        let (recipe, diagnostics) = analyze(file: file, overrides: overrides, catalog: catalog, displayPath: displayPath, outputs: outputs)
         let errors = diagnostics.filter { $0.severity == .error }
         guard errors.isEmpty, let recipe else { throw DiagnosticError(errors) }
         return recipe
@@ -27,7 +28,8 @@ public enum RecipeLoader {
 
     /// Both: the compiled recipe when there are no errors, and all diagnostics (warnings included).
     public static func analyze(file: URL, overrides: [String] = [], catalog: StageCatalog = .builtin,
-                               displayPath: String? = nil, limits: DocumentReader.Limits = .init()) -> (recipe: CompiledRecipe?, diagnostics: [Diagnostic]) {
+                               displayPath: String? = nil, limits: DocumentReader.Limits = .init(),
+                               outputs: OutputPathPolicy = .insideProject) -> (recipe: CompiledRecipe?, diagnostics: [Diagnostic]) {
         let display = displayPath ?? file.relativePath
         let absolute = file.standardizedFileURL.absoluteURL
         var diagnostics: [Diagnostic] = []
@@ -52,8 +54,10 @@ public enum RecipeLoader {
         // Compile even when the graph is broken (in document order, checking only the inputs
         // already compiled), so missing files and the like are reported in the same run.
         let graphOK = referencesOK && order != nil
-        var compiler = StageCompiler(seed: top.seed, projectDirectory: absolute.deletingLastPathComponent(), fileDirectories: directories)
+        var compiler = StageCompiler(seed: top.seed, projectDirectory: absolute.deletingLastPathComponent(), fileDirectories: directories,
+                                     outputPolicy: outputs)
         let instances = ((graphOK ? order : nil) ?? checked).map { compiler.compile($0, catalog: catalog) }
+            .map { outputs == .insideProject ? $0.confiningOutput(to: absolute.deletingLastPathComponent()) : $0 }
         diagnostics += compiler.diagnostics
         var recipe: CompiledRecipe? = nil
         if graphOK {

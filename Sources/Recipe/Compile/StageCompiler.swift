@@ -11,6 +11,8 @@ struct StageCompiler {
     /// Each recipe file's directory, by display path: a relative path resolves against the
     /// directory of the file it is written in (so a parent recipe's paths work from its children).
     let fileDirectories: [String: URL]
+    /// Where output paths may point.
+    let outputPolicy: OutputPathPolicy
     var diagnostics: [Diagnostic] = []
     /// What each compiled stage produces.
     var produced: [String: ArtifactKind] = [:]
@@ -19,8 +21,9 @@ struct StageCompiler {
     /// Stages with an input of the wrong kind (later sense checks skip them).
     var kindErrors: Set<String> = []
 
-    init(seed: Int64, projectDirectory: URL, fileDirectories: [String: URL]) {
+    init(seed: Int64, projectDirectory: URL, fileDirectories: [String: URL], outputPolicy: OutputPathPolicy = .insideProject) {
         self.seed = seed
+        self.outputPolicy = outputPolicy
         self.fileDirectories = fileDirectories
         self.projectDirectory = projectDirectory
     }
@@ -49,8 +52,18 @@ struct StageCompiler {
             guard case .path(let use) = param.type, case .string(let written)? = params[param.key] else { continue }
             switch use {
             case .output:
-                outputPath = resolve(written, writtenAt: stage.writtenLocations[param.key] ?? nil)
+                let location = stage.writtenLocations[param.key] ?? nil
+                let url = resolve(written, writtenAt: location)
+                outputPath = url
                 params[param.key] = nil
+                if outputPolicy == .insideProject,
+                   let problem = OutputPathCheck.problem(written: written, resolved: url, project: projectDirectory,
+                                                         at: location, keyPath: "stages.\(stage.name).\(param.key)") {
+                    diagnostics.append(problem)
+                }
+                // An export names its file inside the GGUF and in the Modelfile's FROM line, so the
+                // file name (not the directory) is part of what the stage produces, and of its key.
+                if spec.kind == StageKind.export.rawValue { params["file_name"] = .string(url.lastPathComponent) }
             case .input(let directoryAllowed, let remoteAllowed):
                 if written.hasPrefix("hf://") {
                     if !remoteAllowed {
@@ -78,6 +91,7 @@ struct StageCompiler {
         produced[stage.name] = spec.produces(with: params)
         kinds[stage.name] = spec.kind
         var keyLocations = stage.writtenLocations.compactMapValues { $0 }
+        if spec.kind == StageKind.export.rawValue, let written = stage.writtenLocations["path"] ?? nil { keyLocations["file_name"] = written }
         for input in stage.inputs { keyLocations[input.role] = input.location }
         let instance = StageInstance(name: stage.name, kind: spec.kind, params: params, inputs: inputs,
                                      inputFiles: inputFiles, remoteInputs: remoteInputs, outputPath: outputPath, location: stage.location,

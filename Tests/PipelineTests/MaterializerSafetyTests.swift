@@ -1,0 +1,82 @@
+// The Materializer's guards: names from a manifest are checked before they are joined onto a path,
+// nothing is written through a symbolic link out of the allowed root, and a primary-file
+// artifact's other files land beside it without overwriting it.
+import Basics
+import Foundation
+@testable import Pipeline
+import Testing
+
+@Suite struct MaterializerSafetyTests {
+    @Test func unsafeNamesAreRejected() throws {
+        for name in ["", "/etc/passwd", "../x", "a/../../x", "a//b", "./a", "a/.", "a\\b", "a\0b"] {
+            #expect(throws: RunnerError.self, "\(name.debugDescription)") { try Materializer.safeRelativePath(name, from: "manifest") }
+        }
+        for name in ["model.gguf", "a/b/c.safetensors", "..hidden", "a..b"] {
+            #expect(try Materializer.safeRelativePath(name, from: "manifest") == name)
+        }
+    }
+
+    /// An artifact in `root/cache` with `files` (path → text); `primary` names its primary file.
+    func artifact(in root: URL, files: [String: String], primary: String?) throws -> Artifact {
+        let entry = root.appendingPathComponent("cache/entry")
+        var listed: [ArtifactManifest.File] = []
+        for (path, text) in files.sorted(by: { $0.key < $1.key }) {
+            let url = entry.appendingPathComponent("data").appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: url)
+            listed.append(ArtifactManifest.File(path: path, size: Int64(text.utf8.count), sha256: Digest.sha256Hex(text)))
+        }
+        let manifest = ArtifactManifest(key: "k", stageName: "s", kind: "test", implementationVersion: 1, params: "{}", inputKeys: [:],
+                                        inputFiles: [:], files: listed, primaryFile: primary, toolVersion: "t", createdAt: "now",
+                                        seconds: 0, metrics: [:])
+        return Artifact(key: "k", entry: entry, manifest: manifest)
+    }
+
+    func withRoot(_ body: (URL) throws -> Void) throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("runner-mat-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("project"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        try body(root)
+    }
+
+    @Test func symbolicLinkOutOfTheRootIsRefusedAtWriteTime() throws {
+        try withRoot { root in
+            let project = root.appendingPathComponent("project")
+            let outside = root.appendingPathComponent("outside")
+            try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(at: project.appendingPathComponent("out"), withDestinationURL: outside)
+            let a = try artifact(in: root, files: ["model.gguf": "weights"], primary: "model.gguf")
+            #expect(throws: RunnerError.self) {
+                try Materializer.materialize(a, at: project.appendingPathComponent("out/model.gguf"), inside: project)
+            }
+            #expect(!FileManager.default.fileExists(atPath: outside.appendingPathComponent("model.gguf").path))
+            // Without a root (--allow-outside) the link is followed.
+            try Materializer.materialize(a, at: project.appendingPathComponent("out/model.gguf"), inside: nil)
+            #expect(FileManager.default.fileExists(atPath: outside.appendingPathComponent("model.gguf").path))
+        }
+    }
+
+    @Test func manifestNamesAreCheckedBeforeUse() throws {
+        try withRoot { root in
+            var a = try artifact(in: root, files: ["a.txt": "a"], primary: nil)
+            a.manifest.files[0].path = "../../escaped.txt"
+            #expect(throws: RunnerError.self) {
+                try Materializer.materialize(a, at: root.appendingPathComponent("project/out"), inside: root.appendingPathComponent("project"))
+            }
+            #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("escaped.txt").path))
+        }
+    }
+
+    @Test func companionFilesLandBesideThePrimaryFile() throws {
+        try withRoot { root in
+            let project = root.appendingPathComponent("project")
+            let a = try artifact(in: root, files: ["model.gguf": "weights", "Modelfile": "FROM ./x.gguf\n"], primary: "model.gguf")
+            try Materializer.materialize(a, at: project.appendingPathComponent("out/x.gguf"), inside: project)
+            #expect(try String(contentsOf: project.appendingPathComponent("out/x.gguf"), encoding: .utf8) == "weights")
+            #expect(try String(contentsOf: project.appendingPathComponent("out/Modelfile"), encoding: .utf8) == "FROM ./x.gguf\n")
+            #expect(throws: RunnerError.self, "a companion may not overwrite the output itself") {
+                try Materializer.materialize(a, at: project.appendingPathComponent("out/Modelfile"), inside: project)
+            }
+        }
+    }
+}
