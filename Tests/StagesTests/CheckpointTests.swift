@@ -110,4 +110,25 @@ import Testing
         #expect(try ResumeMetrics(try ResumeSupport.artifact(run.record, cache: cache)).bits == expected.bits)
         #expect(!FileManager.default.fileExists(atPath: ownCheckpoints.path))
     }
+
+    @Test func aDivergingRunKeepsItsLastGoodCheckpointAndSaysSo() throws {
+        let project = try ResumeSupport.project("""
+            version: 1
+            name: tiny-diverge
+            stages:
+              base: {kind: load, path: model, dtype: f32}
+              data: {kind: dataset, path: data.jsonl, tokenizer: base, format: prompt_completion, max_seq_len: 64}
+              tune: {kind: train, model: base, data: data, mode: full, max_steps: 20, batch_size: 4,
+                     learning_rate: 1e30, optimizer: sgd, max_grad_norm: 0, save_every: 1}
+            """)
+        defer { try? FileManager.default.removeItem(at: project) }
+        let cache = project.appendingPathComponent("cache")
+        let run = try ResumeSupport.apply(project, cache: cache)
+        #expect(run.record.status == .failed)
+        let checkpoints = try ResumeSupport.checkpoints(run.record, cache: cache)
+        let error = try #require(run.record.stage(named: "tune")?.error)
+        #expect(error.contains("became") && error.contains("at step 2 (lower learning_rate"), "\(error)")
+        #expect(error.contains("the last good checkpoint (step 1, \(checkpoints.path)/step-000001) is kept"), "\(error)")
+        #expect(ResumeSupport.entries(checkpoints) == ["step-000001"])
+    }
 }
