@@ -33,7 +33,7 @@ private func byteTokenizerJSON() throws -> Data {
     return try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
 }
 
-/// QLoRA with dropout, 60 steps, a checkpoint every 10.
+/// QLoRA with dropout, 120 steps (long enough to be caught mid-training), a checkpoint every 10.
 private let resumeRecipe = """
     version: 1
     name: tiny-resume-cli
@@ -43,8 +43,8 @@ private let resumeRecipe = """
       quant: {kind: quantize, from: base}
       adapters: {kind: lora, from: quant, r: 4, alpha: 8, dropout: 0.1}
       data: {kind: dataset, path: data.jsonl, tokenizer: base, format: prompt_completion, max_seq_len: 64, eval_split: 0.25}
-      tune: {kind: train, model: adapters, data: data, max_steps: 60, batch_size: 4, learning_rate: 0.005,
-             scheduler: cosine, warmup_steps: 3, eval_every: 20, save_every: 10}
+      tune: {kind: train, model: adapters, data: data, max_steps: 120, batch_size: 4, learning_rate: 0.005,
+             scheduler: cosine, warmup_steps: 3, eval_every: 40, save_every: 10}
     """
 
 private func writeResumeProject(_ p: Project) throws {
@@ -67,7 +67,7 @@ private func metricBits(_ p: Project) throws -> [UInt64] {
     let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
     let steps = try #require(json["steps"] as? [[String: Any]])
     let evals = try #require(json["eval"] as? [[String: Any]])
-    #expect(steps.count == 60 && evals.count == 3)
+    #expect(steps.count == 120 && evals.count == 3)
     func bits(_ record: [String: Any], _ field: String) -> UInt64 { ((record[field] as? NSNumber)?.doubleValue ?? .nan).bitPattern }
     return steps.flatMap { [bits($0, "loss"), bits($0, "learning_rate"), bits($0, "grad_norm")] } + evals.map { bits($0, "loss") }
 }
@@ -129,7 +129,7 @@ private let straightBits: Result<[UInt64], any Error> = Result {
                                 "\(interrupted.stdout)")
         #expect(line.hasSuffix("Run the same command again to resume from it."))
         let step = try #require(Int(line.split(separator: "interrupted after step ")[1].prefix { $0.isNumber }))
-        #expect(step >= 10 && step < 60)
+        #expect(step >= 10 && step < 120)
         #expect(checkpointNames(p).last == String(format: "step-%06d", step), "the checkpoint of the last completed step: \(checkpointNames(p))")
         #expect(try p.latestRun().status == .interrupted)
 
