@@ -136,6 +136,7 @@ final class TrainCheckpointStore {
     private func restore(from url: URL, step: Int, model: TrainableModel, optimizer: any Optimizer) throws -> TrainProgressState {
         let manifest = try readManifest(url, step: step)
         if let why = fingerprint.mismatch(manifest.fingerprint) { throw Problem.foreign(why) }
+        guard step <= fingerprint.totalSteps else { throw Problem.damaged("it is after step \(step) of a \(fingerprint.totalSteps)-step run") }
         for file in TrainCheckpointManifest.requiredFiles {
             guard let entry = manifest.files[file] else { throw Problem.damaged("manifest.json lists no \(file)") }
             let fileURL = url.appendingPathComponent(file)
