@@ -83,12 +83,16 @@ extension ArtifactStore {
         public var skippedInUse: [String] = []
         public var sweptTemporaries: Int = 0
         public var remainingBytes: Int64 = 0
+        /// Keys whose resume checkpoints were deleted (published, or no recent run references them).
+        public var removedCheckpoints: [String] = []
+        public var checkpointBytes: Int64 = 0
     }
 
     /// Deletes entries not referenced by `keep` (the keys of the most recent run records), least
     /// recently used first. With `maxSize`, stops once the cache fits; without, removes every
     /// unreferenced entry. Entries in use by a running apply (use lock held) are never deleted; stale
-    /// build directories are swept.
+    /// build directories are swept, and so are checkpoint directories no run will resume from
+    /// (`collectOrphanedCheckpoints`).
     public func collectGarbage(keep: Set<String>, lastUsed: [String: String], maxSize: Int64?) -> GCReport {
         var report = GCReport()
         let entries = list()
@@ -113,6 +117,7 @@ extension ArtifactStore {
             use.release()
         }
         report.sweptTemporaries = sweepAllTemporaries()
+        (report.removedCheckpoints, report.checkpointBytes) = collectOrphanedCheckpoints(keep: keep)
         report.remainingBytes = total
         return report
     }

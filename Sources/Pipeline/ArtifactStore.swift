@@ -23,6 +23,7 @@ public struct Artifact: Sendable {
 ///     <root>/tmp/<key>-<pid>-<n>/                  entries being built (stale ones are swept)
 ///     <root>/locks/<key>.build, <key>.use           flock files
 ///     <root>/memo/file-digests.json                 FileDigester memo
+///     <root>/checkpoints/<key>/                     resumable state of unfinished stages
 ///     <root>/runs/<id>/run.json, log.txt            run records
 public struct ArtifactStore: Sendable {
     public let root: URL

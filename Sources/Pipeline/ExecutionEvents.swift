@@ -12,6 +12,9 @@ public enum ExecutionEvent: Sendable {
     case stageStarted(name: String, kind: String, index: Int, reasons: [String])
     /// Progress of a running stage; `total` nil when unknown.
     case progress(name: String, completed: Int, total: Int?, unit: String)
+    /// A short live status shown beside a running stage's progress (`loss 2.3141  812 tok/s`);
+    /// replaced by the next one, not logged.
+    case progressDetail(name: String, detail: String)
     case log(name: String, message: String)
     case stageFinished(name: String, seconds: Double, metrics: [String: Double])
     case stageFailed(name: String, message: String)
@@ -48,12 +51,13 @@ public final class StageProgress: @unchecked Sendable {
         self.observer = observer
     }
 
-    /// Begins (or restarts) counting toward `total` (nil: unknown).
-    public func start(total: Int?, unit: String = "steps") {
+    /// Begins (or restarts) counting toward `total` (nil: unknown), from `completed` units already
+    /// done (a resumed stage; rates and ETAs count only what this run does).
+    public func start(total: Int?, unit: String = "steps", completed: Int = 0) {
         lock.lock()
         self.total = total
         self.unit = unit
-        completed = 0
+        self.completed = completed
         lock.unlock()
         emit()
     }
@@ -72,6 +76,11 @@ public final class StageProgress: @unchecked Sendable {
         self.completed = completed
         lock.unlock()
         emit()
+    }
+
+    /// Sets the live status shown beside the progress (e.g. the latest loss); not written to the log.
+    public func detail(_ text: String) {
+        observer.handle(.progressDetail(name: stageName, detail: text))
     }
 
     /// A line for the log.

@@ -1,6 +1,7 @@
 // `apply`: plans a recipe, then for each stage in order reuses the cached artifact or runs the
-// stage into a build directory and publishes it atomically, materializes requested outputs, and
-// keeps the run record current after every stage (so even a killed run leaves an honest record).
+// stage into a build directory and publishes it atomically (dropping the stage's resume
+// checkpoints), materializes requested outputs, and keeps the run record current after every stage
+// (so even a killed run leaves an honest record).
 import Basics
 import Foundation
 import Recipe
@@ -175,7 +176,8 @@ public final class Executor: @unchecked Sendable {
             buildDirectory = directory
             let context = StageContext(stage: planned.instance, inputs: inputs, outputDirectory: directory.appendingPathComponent("data"),
                                        seed: plan.recipe.seed, projectDirectory: plan.recipe.projectDirectory,
-                                       progress: StageProgress(stageName: planned.name, observer: events), cancellation: cancellation)
+                                       progress: StageProgress(stageName: planned.name, observer: events), cancellation: cancellation,
+                                       cacheKey: planned.key, checkpointDirectory: store.checkpointDirectory(for: planned.key))
             let result = try implementation.run(context)
             let seconds = Date().timeIntervalSince(started)
             let files = try store.describeFiles(in: directory)
@@ -189,6 +191,7 @@ public final class Executor: @unchecked Sendable {
                 inputFiles: planned.keyInput.fileDigests, files: files, primaryFile: result.primaryFile,
                 toolVersion: toolVersion, createdAt: Timestamp.iso(Date()), seconds: seconds, metrics: result.metrics)
             let artifact = try store.publish(directory, manifest: manifest)
+            ArtifactStore.removeTree(store.checkpointDirectory(for: planned.key))  // resumable state is moot once published
             artifacts[planned.name] = artifact
             events.handle(.stageFinished(name: planned.name, seconds: seconds, metrics: result.metrics))
             return StageOutcome(outcome: .miss, seconds: seconds, metrics: result.metrics)

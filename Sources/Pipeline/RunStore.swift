@@ -91,7 +91,7 @@ public final class RunLog: ExecutionObserver, @unchecked Sendable {
         case .stageSkipped(let name, _, let reason): write("\(name): skipped (\(reason))")
         case .waitingForLock(let name): write("\(name): waiting for another runner building it")
         case .stageStarted(let name, let kind, _, let reasons): write("\(name) (\(kind)): running — \(reasons.joined(separator: "; "))")
-        case .progress: break  // progress is for the terminal; the log keeps milestones
+        case .progress, .progressDetail: break  // progress is for the terminal; the log keeps milestones
         case .log(let name, let message): write("\(name): \(message)")
         case .stageFinished(let name, let seconds, let metrics):
             let m = metrics.keys.sorted().map { "\($0)=\(metrics[$0]!)" }.joined(separator: " ")

@@ -12,6 +12,13 @@ import Recipe
 /// `context.progress`; calls `context.checkCancellation()` between steps. Throwing fails the stage
 /// and nothing is published. Bump `version` whenever the output for the same inputs changes: it is
 /// part of the cache key.
+///
+/// Long stages may also keep resumable state in `context.checkpointDirectory`
+/// (`<cache>/checkpoints/<cache key>/`), the one place outside `outputDirectory` a stage may write.
+/// It survives a failed, interrupted or killed run, so the next run of the same stage (same key:
+/// same params and inputs) can continue from it; the executor deletes it once the stage's artifact
+/// is published, and `runner cache gc` deletes those of keys no recent run references. What goes
+/// in it, and how it is validated before use, is the stage's business (see `train`).
 public protocol StageImplementation: Sendable {
     /// The stage kind this implements (`load`, `quantize`, …).
     static var kind: String { get }
@@ -84,10 +91,19 @@ public struct StageContext: Sendable {
     public let projectDirectory: URL
     /// Progress and log lines (shown live, written to the run's log.txt).
     public let progress: StageProgress
+    /// The stage's cache key (what its artifact will be published under); nil when the stage runs
+    /// outside an executor.
+    public let cacheKey: String?
+    /// Where the stage may keep state that must outlive a killed run, to resume from: created on
+    /// demand by the stage, kept when the stage fails or is interrupted, deleted by the executor
+    /// after the artifact is published. `<cache root>/checkpoints/<cache key>/` under the executor;
+    /// nil (keep no such state) otherwise.
+    public let checkpointDirectory: URL?
     let cancellation: CancellationFlag
 
     public init(stage: StageInstance, inputs: [String: InputArtifact], outputDirectory: URL, seed: Int64,
-                projectDirectory: URL, progress: StageProgress, cancellation: CancellationFlag) {
+                projectDirectory: URL, progress: StageProgress, cancellation: CancellationFlag,
+                cacheKey: String? = nil, checkpointDirectory: URL? = nil) {
         self.stage = stage
         self.inputs = inputs
         self.outputDirectory = outputDirectory
@@ -95,6 +111,8 @@ public struct StageContext: Sendable {
         self.projectDirectory = projectDirectory
         self.progress = progress
         self.cancellation = cancellation
+        self.cacheKey = cacheKey
+        self.checkpointDirectory = checkpointDirectory
     }
 
     /// The artifact for an input role; throws a message naming the stage when the recipe has no such input.

@@ -32,7 +32,7 @@ struct ApplyCommand: ParsableCommand {
             Console.error("error: \(record.error ?? "a stage failed") — see \(store.runs.path)/\(record.id)/log.txt")
             throw ExitStatus.stageFailed
         case .interrupted:
-            Console.error("interrupted — run \(record.id) recorded; nothing partial was kept in the cache")
+            Console.error("interrupted — run \(record.id) recorded; no partial artifact was cached (training resumes from its last checkpoint when you run the same command again)")
             throw ExitStatus.interrupted
         case .running:
             throw ExitStatus.stageFailed

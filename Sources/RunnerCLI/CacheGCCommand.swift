@@ -7,7 +7,7 @@ import Pipeline
 struct CacheGCCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gc", abstract: "Delete cache entries not referenced by the most recent runs.",
-        discussion: "Entries used by the newest --keep-runs run records are kept. With --max-size, only as many other entries as needed are deleted (least recently used first); without it, all of them.")
+        discussion: "Entries used by the newest --keep-runs run records are kept. With --max-size, only as many other entries as needed are deleted (least recently used first); without it, all of them. Resume checkpoints of stages those runs did not finish are kept too; the others are deleted.")
 
     @OptionGroup var cache: CacheOptions
 
@@ -40,6 +40,10 @@ struct CacheGCCommand: ParsableCommand {
         }
         Console.out("removed \(report.removed.count) entr\(report.removed.count == 1 ? "y" : "ies") (\(Format.bytes(report.freedBytes))), kept \(report.keptReferenced) referenced by the last \(keepRuns) runs; cache now \(Format.bytes(report.remainingBytes))")
         if !report.skippedInUse.isEmpty { Console.out("kept \(report.skippedInUse.count) in use by a running apply") }
+        if !report.removedCheckpoints.isEmpty {
+            let n = report.removedCheckpoints.count
+            Console.out("removed resume checkpoints of \(n) stage\(n == 1 ? "" : "s") no recent run references (\(Format.bytes(report.checkpointBytes)))")
+        }
         if report.sweptTemporaries > 0 { Console.out("swept \(report.sweptTemporaries) stale build director\(report.sweptTemporaries == 1 ? "y" : "ies")") }
     }
 }

@@ -1,5 +1,5 @@
-// Live progress for `apply`: on a terminal, one redrawn bar per running stage with rate and ETA;
-// otherwise plain lines (stage events, and progress at most every few seconds).
+// Live progress for `apply`: on a terminal, one redrawn bar per running stage with rate, ETA and the
+// stage's live detail (train: loss, tokens/s); otherwise plain lines (progress every few seconds).
 import Foundation
 import Pipeline
 
@@ -11,7 +11,10 @@ public final class ProgressRenderer: ExecutionObserver, @unchecked Sendable {
     private let clock: @Sendable () -> Date
     private let lock = NSLock()
     private var stageCount = 0
-    private var progressStart: [String: Date] = [:]
+    /// Per stage: when its progress (re)started and the count it started from (a resumed stage starts above 0).
+    private var progressStart: [String: (time: Date, completed: Int)] = [:]
+    /// Per stage: the latest `progressDetail` (e.g. `loss 2.3141  812 tok/s`).
+    private var details: [String: String] = [:]
     private var lastDraw = Date.distantPast
     private var barVisible = false
     /// Plain mode: seconds between progress lines.
@@ -41,6 +44,8 @@ public final class ProgressRenderer: ExecutionObserver, @unchecked Sendable {
             line("[\(index + 1)/\(stageCount)] \(name) (\(kind)): running — \(reasons.joined(separator: "; "))")
         case .progress(let name, let completed, let total, let unit):
             progress(name: name, completed: completed, total: total, unit: unit)
+        case .progressDetail(let name, let detail):
+            details[name] = detail
         case .log(let name, let message):
             line("  \(name): \(message)")
         case .stageFinished(let name, let seconds, let metrics):
@@ -69,15 +74,15 @@ public final class ProgressRenderer: ExecutionObserver, @unchecked Sendable {
 
     private func progress(name: String, completed: Int, total: Int?, unit: String) {
         let now = clock()
-        if completed == 0 { progressStart[name] = now }
-        let started = progressStart[name] ?? now
+        if completed == 0 || completed < (progressStart[name]?.completed ?? .max) { progressStart[name] = (now, completed) }
+        let started = progressStart[name]!
         let finished = total.map { completed >= $0 } ?? false
-        if !interactive && completed == 0 { return }  // plain mode: "0%" lines say nothing
+        if !interactive && completed == started.completed { return }  // plain mode: "0%" lines say nothing
         let interval = interactive ? 0.1 : plainInterval
         guard finished || now.timeIntervalSince(lastDraw) >= interval else { return }
         lastDraw = now
-        let elapsed = now.timeIntervalSince(started)
-        let rate = elapsed > 0 ? Double(completed) / elapsed : 0
+        let elapsed = now.timeIntervalSince(started.time)
+        let rate = elapsed > 0 ? Double(completed - started.completed) / elapsed : 0
         var text = "\(name)  "
         if let total, total > 0 {
             let fraction = min(1, Double(completed) / Double(total))
@@ -91,6 +96,7 @@ public final class ProgressRenderer: ExecutionObserver, @unchecked Sendable {
         } else {
             text += "\(completed) \(unit)" + (rate > 0 ? String(format: "  %.2f %@/s", rate, unit) : "")
         }
+        if let detail = details[name] { text += "  " + detail }
         if interactive {
             write("\r\u{1B}[2K" + text)
             barVisible = true

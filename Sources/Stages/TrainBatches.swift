@@ -15,7 +15,8 @@ struct TrainBatches {
     var microBatchesPerEpoch: Int { (data.rowCount + batchSize - 1) / batchSize }
     var stepsPerEpoch: Int { accumulation.optimizerSteps(microBatchesPerEpoch: microBatchesPerEpoch) }
 
-    /// The micro-batches of optimizer step `step` (0-based, counted over all epochs).
+    /// The micro-batches of optimizer step `step` (0-based, counted over all epochs). A pure function
+    /// of (seed, step): a run resumed at step N sees exactly the batches an uninterrupted run would.
     func microBatches(ofStep step: Int) -> [TrainingBatch] {
         let epoch = step / stepsPerEpoch
         var order = Array(0..<data.rowCount)

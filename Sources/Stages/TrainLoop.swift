@@ -1,6 +1,7 @@
 // The optimizer-step loop of `train`: micro-batches × gradient accumulation (loss normalized by the
 // target tokens of the whole step, as transformers does for causal LMs), clipping, the schedule,
-// periodic logging and evaluation, cancellation between steps, and a stop on a non-finite loss.
+// periodic logging, evaluation and checkpoints, resuming from a checkpoint, cancellation between
+// steps (with a checkpoint of the last completed step), and a stop on a non-finite loss.
 import Basics
 import Compute
 import Foundation
@@ -36,21 +37,39 @@ struct TrainLoop {
     let logEvery: Int
     let evalEvery: Int?
     let backend: any OptimizerBackend
+    /// Where checkpoints go and come from; nil: none are written or resumed.
+    var checkpoints: TrainCheckpointStore? = nil
+    /// Write a checkpoint every this many steps (besides the one on interruption); nil: only then.
+    var saveEvery: Int? = nil
 
-    struct Outcome {
-        var steps: [StepRecord] = []
-        var evals: [EvalRecord] = []
-        var tokens = 0
-        var seconds = 0.0
-    }
+    /// Metrics so far: every step's record, every evaluation, real tokens seen, training seconds.
+    typealias Outcome = TrainProgressState
 
+    /// Runs the steps not done yet: all of them, or those after the newest usable checkpoint, so
+    /// that a resumed run computes bit-identical losses and weights to an uninterrupted one (data
+    /// order and dropout masks are functions of (seed, step); the optimizer state and weights come
+    /// from the checkpoint).
+    ///
+    /// Throws `StageCancelled` at the first step boundary after cancellation, having written a
+    /// checkpoint of the last completed step; a `RunnerError` on a non-finite loss or gradient
+    /// norm, keeping the checkpoints written so far.
     func run(_ context: StageContext) throws -> Outcome {
         var outcome = Outcome()
+        var firstStep = 0
+        if let checkpoints {
+            checkpoints.sweepTemporaries()
+            if let resumed = checkpoints.resume(model: model, optimizer: optimizer, log: context.log) {
+                (firstStep, outcome) = resumed
+            }
+        }
         let gradients = optimizer.parameters.map(\.gradient)
-        context.progress.start(total: totalSteps, unit: "steps")
-        let start = Date()
-        for step in 0..<totalSteps {
-            try context.checkCancellation()
+        context.progress.start(total: totalSteps, unit: "steps", completed: firstStep)
+        let start = Date(), earlierSeconds = outcome.seconds, earlierTokens = outcome.tokens
+        for step in firstStep..<totalSteps {
+            if context.isCancelled {
+                saveOnInterruption(afterStep: step, outcome, context)
+                throw StageCancelled()
+            }
             let micro = batches.microBatches(ofStep: step)
             let tokensInStep = micro.reduce(0) { $0 + $1.targetTokenCount }
             guard tokensInStep > 0 else {
@@ -66,24 +85,26 @@ struct TrainLoop {
             let loss = lossSum / Double(tokensInStep)
             guard loss.isFinite else {
                 throw RunnerError("stage `\(context.stage.name)`", "the training loss became \(loss) at step \(step + 1)",
-                                  hint: "lower learning_rate, keep max_grad_norm > 0, or add warmup")
+                                  hint: "lower learning_rate, keep max_grad_norm > 0, or add warmup" + keptCheckpointNote)
             }
             let gradNorm = maxGradNorm > 0
                 ? GradientClipping.clipGlobalNorm(gradients, maxNorm: maxGradNorm, backend: backend)
                 : GradientClipping.globalNorm(gradients, backend: backend)
             guard gradNorm.isFinite else {
                 throw RunnerError("stage `\(context.stage.name)`", "the gradient norm became \(gradNorm) at step \(step + 1)",
-                                  hint: "lower learning_rate or add warmup")
+                                  hint: "lower learning_rate or add warmup" + keptCheckpointNote)
             }
             let learningRate = schedule.learningRate(atStep: optimizer.stepCount)
             optimizer.step(learningRate: learningRate)
             model.zeroGradients()
             let record = StepRecord(step: step + 1, loss: loss, learningRate: learningRate, gradNorm: Double(gradNorm), tokens: tokensInStep)
             outcome.steps.append(record)
-            outcome.seconds = Date().timeIntervalSince(start)
+            let elapsed = Date().timeIntervalSince(start)
+            outcome.seconds = earlierSeconds + elapsed
+            let tokensPerSecond = Double(outcome.tokens - earlierTokens) / max(elapsed, 1e-9)  // this run's speed
             if (step + 1) % logEvery == 0 || step + 1 == totalSteps {
                 context.log(String(format: "step %d/%d  loss %.4f  lr %.3g  grad_norm %.3f  %.0f tok/s", step + 1, totalSteps,
-                                   loss, learningRate, gradNorm, Double(outcome.tokens) / max(outcome.seconds, 1e-9)))
+                                   loss, learningRate, gradNorm, tokensPerSecond))
             }
             if !evalBatches.isEmpty, let evalEvery, (step + 1) % evalEvery == 0 || step + 1 == totalSteps {
                 if let evalLoss = try evaluate() {
@@ -91,7 +112,11 @@ struct TrainLoop {
                     context.log(String(format: "step %d  eval loss %.4f", step + 1, evalLoss))
                 }
             }
+            context.progress.detail(String(format: "loss %.4f  %.0f tok/s", loss, tokensPerSecond))
             context.progress.advance()
+            if let saveEvery, (step + 1) % saveEvery == 0, step + 1 < totalSteps {
+                save(afterStep: step + 1, outcome, context)
+            }
         }
         if !evalBatches.isEmpty, evalEvery == nil {
             if let evalLoss = try evaluate() {
@@ -99,8 +124,37 @@ struct TrainLoop {
                 context.log(String(format: "eval loss %.4f", evalLoss))
             }
         }
-        outcome.seconds = Date().timeIntervalSince(start)
+        outcome.seconds = earlierSeconds + Date().timeIntervalSince(start)
         return outcome
+    }
+
+    /// Writes the checkpoint after `step` steps. A failure is logged, not thrown: training goes on
+    /// (it only loses the ability to resume from this step).
+    @discardableResult
+    private func save(afterStep step: Int, _ outcome: Outcome, _ context: StageContext) -> URL? {
+        guard let checkpoints else { return nil }
+        do {
+            return try checkpoints.save(step: step, model: model, optimizer: optimizer, progress: outcome)
+        } catch {
+            context.log("could not write the checkpoint of step \(step): \(error); training goes on without it")
+            return nil
+        }
+    }
+
+    /// On Ctrl-C: the checkpoint of the last completed step (unless it is written already), and a
+    /// line saying how to resume.
+    private func saveOnInterruption(afterStep step: Int, _ outcome: Outcome, _ context: StageContext) {
+        guard let checkpoints, step > 0 else { return }
+        if checkpoints.latestStep == step || save(afterStep: step, outcome, context) != nil {
+            context.log("interrupted after step \(step) of \(totalSteps); checkpoint at \(checkpoints.url(step: step).path). "
+                        + "Run the same command again to resume from it.")
+        }
+    }
+
+    /// "; the checkpoint of step N is kept (…)" for failure hints, when there is one.
+    private var keptCheckpointNote: String {
+        guard let checkpoints, let step = checkpoints.latestStep else { return "" }
+        return "; the last good checkpoint (step \(step), \(checkpoints.url(step: step).path)) is kept"
     }
 
     /// Mean loss over every target token of the evaluation rows (no dropout, no gradients); nil

@@ -61,10 +61,17 @@ struct TrainStage: StageImplementation {
                     + "\(model.trainableParameterCount) trainable parameters; \(train.rowCount) rows, "
                     + "\(totalSteps) steps of \(batchSize) × \(batches.accumulation.steps) sequences")
 
-        let loop = TrainLoop(model: model, optimizer: optimizer, schedule: schedule, batches: batches,
+        var loop = TrainLoop(model: model, optimizer: optimizer, schedule: schedule, batches: batches,
                              evalBatches: eval.map { TrainBatches.sequential($0, batchSize: batchSize) } ?? [],
                              totalSteps: totalSteps, maxGradNorm: try context.double("max_grad_norm"),
                              logEvery: try context.int("log_every"), evalEvery: try context.optionalInt("eval_every"), backend: backend)
+        loop.saveEvery = try context.optionalInt("save_every")
+        loop.checkpoints = try context.checkpointDirectory.map { directory in
+            TrainCheckpointStore(directory: directory, fingerprint: TrainCheckpointFingerprint(
+                cacheKey: context.cacheKey, implementation: "\(Self.kind) v\(Self.version)", mode: full ? "full" : "lora",
+                optimizer: try context.string("optimizer"), totalSteps: totalSteps,
+                parameters: model.parameters.map { (name: $0.name, shape: $0.value.shape.dims) }))
+        }
         let outcome = try loop.run(context)
         try Self.writeOutputs(model, lineage: lineage, full: full, outcome: outcome, to: context.outputDirectory)
 
