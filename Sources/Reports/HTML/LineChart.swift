@@ -24,7 +24,7 @@ struct LineChart {
     func svg() -> String {
         let finite = series.map { s in (s, s.points.filter { $0.x.isFinite && $0.y.isFinite }) }
         let all = finite.flatMap(\.1)
-        var out = "<svg class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(HTML.escape(title))\" xmlns=\"http://www.w3.org/2000/svg\">"
+        var out = "<svg class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(HTML.escape(title))\">"
         out += "<text class=\"chart-title\" x=\"\(margin.left)\" y=\"20\">\(HTML.escape(title))</text>"
         guard !all.isEmpty else {
             return out + "<text class=\"chart-empty\" x=\"\(width / 2)\" y=\"\(height / 2)\" text-anchor=\"middle\">no data</text></svg>"
