@@ -19,7 +19,7 @@ struct EvalStage: StageImplementation {
             return metric
         }
         let url = try context.inputFile("path")
-        let displayPath = (try? context.string("path")) ?? url.path
+        let displayPath = Self.display(url, relativeTo: context.projectDirectory)
         let questions = try EvalQuestionsFile.read(url, displayPath: displayPath, metrics: metrics, limit: try context.optionalInt("max_samples"))
         let settings = EvalSettings(maxNewTokens: try context.int("max_new_tokens"), chat: try context.bool("chat"),
                                     system: try context.optionalString("system"))
@@ -76,6 +76,13 @@ struct EvalStage: StageImplementation {
         }
         let bundle = try ModelBundle.open(input.directory)
         return try TextGenerator(bundle: bundle, backend: CPUBackend(), maxSequence: try maxSequence(bundle))
+    }
+
+    /// `url`'s path relative to the recipe's directory when inside it (for messages and eval.json).
+    static func display(_ url: URL, relativeTo directory: URL) -> String {
+        let base = directory.standardizedFileURL.path
+        let path = url.standardizedFileURL.path
+        return path.hasPrefix(base + "/") ? String(path.dropFirst(base.count + 1)) : path
     }
 
     /// Log lines with the aggregates.

@@ -144,7 +144,7 @@ private func runEval(project: URL, questionsName: String, questions: String, par
     #expect(text.contains("bad.jsonl:7:"), "\(text)")  // the JSON syntax error comes first, by line
     let fixed = bad.split(separator: "\n", omittingEmptySubsequences: false).dropLast().joined(separator: "\n")
     let all = message("bad.jsonl", fixed)
-    #expect(all.contains("bad.jsonl:2:1: error: record 2: `prompt` must be a string"), "\(all)")
+    #expect(all.hasPrefix("bad.jsonl:2:1: error: record 2: `prompt` must be a string"), "\(all)")  // relative to the recipe
     #expect(all.contains("bad.jsonl:4:1: error: record 3: has neither a `reference`"), "\(all)")
     #expect(all.contains("bad.jsonl:5:1: error: record 4: `facts` must be a list of strings"), "\(all)")
     #expect(all.contains("bad.jsonl:6:1: error: record 5: `facts[1]` (\"?!\") has no letters or digits"), "\(all)")
@@ -155,7 +155,7 @@ private func runEval(project: URL, questionsName: String, questions: String, par
     // A model input that cannot be generated from yet is named, with the role.
     let lora = InputArtifact(stageName: "adapter", key: "a", directory: project, manifest: manifest(kind: "lora", stage: "adapter"))
     do {
-        _ = try runEval(project: project, questionsName: "q.jsonl", questions: #"{"prompt": "x", "facts": ["y"]}"#,
+        _ = try runEval(project: project, questionsName: "q.jsonl", questions: #"{"prompt": "x", "facts": ["y"], "reference": "y"}"#,
                         params: "    model: base", inputs: ["model": lora])
         Issue.record("expected an error")
     } catch {
