@@ -43,7 +43,7 @@ public enum RunReports {
             report.stages.append(RunReport.Stage(
                 name: stage.name, kind: stage.kind, outcome: stage.outcome.rawValue, seconds: stage.outcome == .hit ? nil : stage.seconds,
                 builtSeconds: stage.outcome == .hit ? artifact?.manifest.seconds : nil, metrics: stage.metrics,
-                peakRSSBytes: stage.peakRSSBytes, error: stage.error))
+                peakRSSBytes: stage.outcome == .hit ? nil : stage.peakRSSBytes, error: stage.error))
             guard let artifact else { continue }
             switch stage.kind {
             case TrainStage.kind:

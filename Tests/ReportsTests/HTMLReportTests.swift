@@ -66,6 +66,7 @@ private func sampleReport() -> RunReport {
     #expect(flat.low < 5 && flat.high > 5)
     #expect(LineChart.niceStep(0.013) == 0.02 && LineChart.niceStep(7) == 10 && LineChart.niceStep(0.00004) == 0.00005)
     #expect(HTML.number(0.0002) == "2e-4" && HTML.number(2.75) == "2.75" && HTML.number(60) == "60")
+    #expect(HTML.timestamp("2026-11-22T12:19:12.693Z") == "2026-11-22 12:19:12 UTC" && HTML.timestamp("yesterday") == "yesterday")
 }
 
 @Test func trainingEventsSpreadStepsOverTheStageAndKeepEveryValue() throws {

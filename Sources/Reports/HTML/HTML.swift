@@ -35,6 +35,12 @@ enum HTML {
         return text
     }
 
+    /// `2026-11-22T12:19:12.693Z` → `2026-11-22 12:19:12 UTC`; other text unchanged.
+    static func timestamp(_ iso: String) -> String {
+        guard iso.count >= 20, iso.hasSuffix("Z"), Array(iso)[10] == "T" else { return iso }
+        return iso.prefix(10) + " " + iso.dropFirst(11).prefix(8) + " UTC"
+    }
+
     /// 0.4231 → "42.3%".
     static func percent(_ value: Double) -> String { String(format: "%.1f%%", value * 100) }
 

@@ -38,7 +38,7 @@ public enum HTMLReport {
 
     static func header(_ report: RunReport) -> String {
         var facts: [(String, String)] = [
-            ("Started", HTML.escape(report.startedAt)),
+            ("Started", HTML.escape(HTML.timestamp(report.startedAt))),
             ("Duration", report.seconds.map(HTML.duration) ?? "—"),
             ("Stages", "\(report.stages.filter { $0.outcome == "miss" }.count) ran · \(report.stages.filter { $0.outcome == "hit" }.count) cached"),
         ]
@@ -72,7 +72,7 @@ public enum HTMLReport {
             out += "<td>\(time)</td><td class=\"metrics\">\(metrics)\(stage.error.map { "<div class=\"error\">\(HTML.escape($0))</div>" } ?? "")</td>"
             out += "<td class=\"num\">\(stage.peakRSSBytes.map(HTML.bytes) ?? "—")</td></tr>"
         }
-        return out + "</tbody></table><p class=\"note\">Peak RSS is the process's high-water mark when the stage finished; cached stages show how long they took when built.</p></section>"
+        return out + "</tbody></table><p class=\"note\">Peak RSS: the process's high-water mark when a stage that ran finished. Cached stages show how long they took when built.</p></section>"
     }
 
     static func trainingSection(_ t: RunReport.Training) -> String {
