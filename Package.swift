@@ -51,7 +51,7 @@ let package = Package(
         // Where the two sides meet.
         .target(name: "Stages", dependencies: ["Pipeline", "Recipe", "Models", "CPUBackend", "Formats", "Quant", "Tokenizer", "ChatTemplate", "Data", "Training", "Compute", "Basics", "Hub", "Reports"]),
         .target(name: "RunnerCLI", dependencies: [
-            "Stages", "Pipeline", "Recipe", "Models", "CPUBackend", "Tokenizer", "Basics",
+            "Stages", "Pipeline", "Recipe", "Models", "CPUBackend", "Tokenizer", "Basics", "Reports",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "runner", dependencies: ["RunnerCLI", "Stages", "Pipeline"]),

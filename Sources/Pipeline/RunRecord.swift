@@ -51,6 +51,8 @@ public struct RunRecord: Codable, Sendable {
         public var metrics: [String: Double]
         public var outputPath: String?
         public var error: String?
+        /// The process's peak resident set size (bytes) when the stage finished or was taken from the cache.
+        public var peakRSSBytes: Int?
     }
 
     public struct GitState: Codable, Sendable {
@@ -74,6 +76,8 @@ public struct RunRecord: Codable, Sendable {
     public var status: Status
     public var error: String?
     public var stages: [Stage]
+    /// The process's peak resident set size over the whole run, in bytes (getrusage).
+    public var peakRSSBytes: Int?
 
     public func stage(named name: String) -> Stage? { stages.first { $0.name == name } }
 }

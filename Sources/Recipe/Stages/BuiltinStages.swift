@@ -204,17 +204,23 @@ enum BuiltinStages {
 
     static let eval = StageSpec(
         kind: "eval",
-        summary: "Scores a model on held-out prompts and reference answers, optionally against a baseline model.",
+        summary: "Answers held-out questions with a model (greedy decoding) and scores the answers by fact recall and ROUGE-L, optionally against a baseline model.",
         inputs: [
             InputRole("model", accepts: ArtifactKind.anyModel, doc: "The model to evaluate."),
-            InputRole("baseline", accepts: ArtifactKind.anyModel, required: false, doc: "A model to compare against (e.g. the base)."),
+            InputRole("baseline", accepts: ArtifactKind.anyModel, required: false, doc: "A model evaluated the same way, to compare against (e.g. the base)."),
         ],
         params: [
-            ParamSpec("path", .path(.input(directoryAllowed: false, remoteAllowed: false)), required: true, doc: "Held-out JSONL file (prompt, reference, facts), relative to the recipe file."),
+            ParamSpec("path", .path(.input(directoryAllowed: false, remoteAllowed: false)), required: true,
+                      doc: "Held-out questions, relative to the recipe file: JSON (a list of records, or an object holding one list, like data/faq-heldout.json) or JSON Lines. Each record has `prompt` (or `question`), `reference` (or `reference_answer`) and/or `facts` (or `required_facts`, a list of strings), and optionally `id`."),
             ParamSpec("max_new_tokens", .int, default: .int(128), range: .atLeast(1), doc: "Longest generated answer."),
             ParamSpec("metrics", .list(.choice(["fact_recall", "rouge_l"])), default: .list([.string("fact_recall"), .string("rouge_l")]),
-                      range: ParamRange(minItems: 1), doc: "Metrics to compute."),
+                      range: ParamRange(minItems: 1),
+                      doc: "`fact_recall`: share of all required facts found in the answers (lowercased, punctuation and spacing ignored, whole words). `rouge_l`: mean ROUGE-L F-measure against the references (as the `rouge-score` package computes it, no stemming)."),
+            ParamSpec("chat", .bool, default: .bool(true), doc: "Wrap questions in the model's chat template."),
+            ParamSpec("system", .string, doc: "System message when `chat` is true."),
+            ParamSpec("max_samples", .int, range: .atLeast(1), doc: "Evaluate only the first N questions."),
         ],
+        rules: [ParamRule(.onlyWith(key: "system", param: "chat", values: ["true"]))],
         output: .report)
 
     static let generate = StageSpec(

@@ -1,0 +1,24 @@
+// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78) and TFRecord's masked form of it, which
+// frames every record of a TensorBoard event file.
+
+public enum CRC32C {
+    private static let table: [UInt32] = (0 ..< 256).map { byte in
+        var crc = UInt32(byte)
+        for _ in 0 ..< 8 { crc = crc & 1 != 0 ? (crc >> 1) ^ 0x82F6_3B78 : crc >> 1 }
+        return crc
+    }
+
+    /// The CRC-32C of `bytes` (init and final XOR 0xFFFFFFFF, as iSCSI and TensorFlow use it).
+    public static func checksum<Bytes: Sequence>(_ bytes: Bytes) -> UInt32 where Bytes.Element == UInt8 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+        return crc ^ 0xFFFF_FFFF
+    }
+
+    /// TFRecord's mask: rotate right by 15 bits and add 0xa282ead8 (so a CRC of data that itself holds
+    /// CRCs stays well distributed).
+    public static func masked<Bytes: Sequence>(_ bytes: Bytes) -> UInt32 where Bytes.Element == UInt8 {
+        let crc = checksum(bytes)
+        return ((crc >> 15) | (crc << 17)) &+ 0xA282_EAD8
+    }
+}

@@ -1,2 +1,0 @@
-// ReportsTests: tests for the Reports module.
-import Testing

@@ -1,2 +1,0 @@
-// StagesTests: tests for the Stages module.
-import Testing
