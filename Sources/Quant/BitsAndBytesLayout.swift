@@ -175,10 +175,12 @@ public struct QuantizationConfig: Sendable, Equatable, Encodable {
         try c.encode("bitsandbytes", forKey: .quant_method)
     }
 
-    /// Pretty JSON with sorted keys, as transformers writes config.json.
+    /// Pretty JSON with sorted keys, as transformers writes config.json. `llm_int8_threshold` is
+    /// written as `6.0`: JSONEncoder would write `6`, and transformers rejects an integer there.
     public func jsonText() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
+        let text = String(decoding: try encoder.encode(self), as: UTF8.self)
+        return text.replacingOccurrences(of: "\"llm_int8_threshold\" : 6,", with: "\"llm_int8_threshold\" : 6.0,")
     }
 }

@@ -59,6 +59,8 @@ import Testing
         for key in ["hidden_size", "num_hidden_layers", "vocab_size", "tie_word_embeddings"] {
             #expect((ours[key] as? NSObject) == (theirs[key] as? NSObject), "\(key)")
         }
+        // transformers insists on a float threshold (an integer 6 fails its BitsAndBytesConfig check).
+        #expect(try String(contentsOf: artifact.appendingPathComponent("config.json"), encoding: .utf8).contains("\"llm_int8_threshold\" : 6.0,"))
         // The tokenizer travels with the weights; the settings are recorded.
         #expect(FileManager.default.fileExists(atPath: artifact.appendingPathComponent("tokenizer.json").path))
         #expect(FileManager.default.fileExists(atPath: artifact.appendingPathComponent("quantize.json").path))
