@@ -96,7 +96,7 @@ public struct ModelBundle {
     public func writeNormalized(to directory: URL, dtype: DType) throws {
         if case .huggingFace(let source) = source, try Self.isBitsAndBytesQuantized(source) {
             throw RunnerError(source.path, "is already quantized with bitsandbytes (config.json has a quantization_config)",
-                              hint: "point `path` at the unquantized model and add a `quantize` stage (it quantizes exactly as bitsandbytes does)")
+                              hint: "point `path` at the unquantized model and add a `quantize` stage; runner quantizes exactly as bitsandbytes does")
         }
         try CanonicalWeights.writeHuggingFaceCheckpoint(from: weightSource(), config: config, dtype: dtype, to: directory)
         try AtomicFile.write(config.huggingFaceConfigJSON(dtype: dtype), to: directory.appendingPathComponent("config.json"))
