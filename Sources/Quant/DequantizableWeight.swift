@@ -17,8 +17,15 @@ extension DequantizableWeight {
 }
 
 extension FourBitWeight: DequantizableWeight {
+    /// bitsandbytes dequantizes to the quant state's dtype (the weight's type before quantization),
+    /// so a bf16 or f16 weight comes back rounded to that type (held in f32).
     public func dequantize(intoFloats out: UnsafeMutableBufferPointer<Float>) throws {
         try dequantize(into: .f32(out))
+        switch dtype {
+        case .bf16: for i in out.indices { out[i] = FloatConversion.bf16ToFloat(FloatConversion.floatToBF16(out[i])) }
+        case .f16: for i in out.indices { out[i] = FloatConversion.f16ToFloat(FloatConversion.floatToF16(out[i])) }
+        default: break
+        }
     }
 }
 

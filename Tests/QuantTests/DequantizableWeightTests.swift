@@ -23,6 +23,17 @@ import Testing
         }
     }
 
+    @Test func aBF16WeightDequantizesToBF16AsBitsandbytesDoes() throws {
+        let bits = values.map(FloatConversion.floatToBF16)
+        let weight = try bits.withUnsafeBufferPointer { try FourBitWeight(quantizing: .bf16($0), shape: [8, 64]) }
+        var expected = [UInt16](repeating: 0, count: 512)
+        try expected.withUnsafeMutableBufferPointer { try weight.dequantize(into: .bf16($0)) }
+        var out = [Float](repeating: .nan, count: 512)
+        try out.withUnsafeMutableBufferPointer { try weight.dequantize(intoFloats: $0) }
+        #expect(out == expected.map(FloatConversion.bf16ToFloat))
+        #expect(out != (try weight.dequantized()), "f32 dequantization is not bf16-representable everywhere")
+    }
+
     @Test func bf16ComputeRoundsTheDequantizedWeights() throws {
         let int8 = try values.withUnsafeBufferPointer { try Int8RowWise(quantizing: .f32($0), rows: 8, columns: 64) }
         let exact = try int8.dequantized()

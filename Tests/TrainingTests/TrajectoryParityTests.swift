@@ -1,6 +1,7 @@
 // 20 optimizer steps of LoRA (and QLoRA on an NF4 base) against transformers + PEFT (+ bitsandbytes):
 // the same tiny Llama, PEFT's own adapter init, the same batches, AdamW, clipping and linear warmup
-// schedule — every step's loss, gradient norm and learning rate must follow the reference.
+// schedule — every step's loss, gradient norm and learning rate must follow the reference (the issue
+// asks for 1e-3 relative; we check 1e-4, and see ~1e-6).
 // Fixtures: tools/reference/trajectory_fixtures.py (Fixtures/trajectory).
 import Compute
 import CPUBackend
@@ -98,8 +99,8 @@ import Training
         #expect(ours.count == 20 && losses.count == 20)
         #expect(losses.last! < losses.first! - 0.1, "the reference run should learn something")
         for (step, (mine, theirs)) in zip(ours, zip(losses, zip(norms, rates))).enumerated() {
-            #expect(abs(mine.loss - theirs.0) <= 1e-3 * abs(theirs.0), "\(name) step \(step + 1): loss \(mine.loss) vs \(theirs.0)")
-            #expect(abs(mine.norm - theirs.1.0) <= 1e-3 * abs(theirs.1.0), "\(name) step \(step + 1): grad norm \(mine.norm) vs \(theirs.1.0)")
+            #expect(abs(mine.loss - theirs.0) <= 1e-4 * abs(theirs.0), "\(name) step \(step + 1): loss \(mine.loss) vs \(theirs.0)")
+            #expect(abs(mine.norm - theirs.1.0) <= 1e-4 * abs(theirs.1.0), "\(name) step \(step + 1): grad norm \(mine.norm) vs \(theirs.1.0)")
             #expect(abs(mine.rate - theirs.1.1) <= 1e-12, "\(name) step \(step + 1): learning rate \(mine.rate) vs \(theirs.1.1)")
         }
     }
