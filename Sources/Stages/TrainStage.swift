@@ -1,7 +1,7 @@
 // The `train` stage: builds a trainable model from the `model` input's lineage (base weights from
-// `load`, or the quantized base (NF4/FP4/int8) from a `quantize` artifact upstream, LoRA settings from `lora`, or every weight
-// in `mode: full`), runs the step loop on the `data` input, and writes the adapter in PEFT layout
-// (or the full model) plus `metrics.json`.
+// `load`, or the quantized base — NF4/FP4/int8 — read from the `quantize` artifact upstream; LoRA
+// settings from `lora`, or every weight in `mode: full`), runs the step loop on the `data` input,
+// and writes the adapter in PEFT layout (or the full model) plus `metrics.json`.
 import Basics
 import Compute
 import CPUBackend
@@ -89,7 +89,7 @@ struct TrainStage: StageImplementation {
             let bundle = try ModelBundle.open(lineage.base.directory)
             return (bundle.config, try LlamaWeights.load(from: bundle.weightSource(), config: bundle.config, backend: backend), [:])
         }
-        let config = try ModelBundle.open(quantized.directory).config
+        let config = try LlamaConfig.load(contentsOf: quantized.directory)
         let source = try BitsAndBytesWeights(at: quantized.directory)
         guard !source.quantized.isEmpty else {
             throw RunnerError(quantized.directory.path, "holds no quantized Linear weights", hint: "re-run the `\(quantized.stageName)` stage")

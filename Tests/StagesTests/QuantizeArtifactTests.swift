@@ -83,4 +83,16 @@ import Testing
         let error = zip(logits, expected).map { abs($0 - $1) }.max()!
         #expect(error <= 1e-4 * range, "\(name): max |Δ| = \(error), logit range \(range)")
     }
+
+    @Test func generatesFromTheQuantizedModel() throws {
+        let (record, store) = try QuantizeSupport.apply("""
+              base: {kind: load, path: model, dtype: f32}
+              quant: {kind: quantize, from: base}
+              gen: {kind: generate, model: quant, prompts: ["Say red:"], max_new_tokens: 4, chat: false}
+            """, in: try QuantizeSupport.project())
+        #expect(record.status == .succeeded, "\(record.error ?? "")")
+        #expect(record.stages.first { $0.name == "gen" }?.metrics["new_tokens"] == 4)
+        let generations = try QuantizeSupport.artifact("gen", record, store).appendingPathComponent("generations.json")
+        #expect(FileManager.default.fileExists(atPath: generations.path))
+    }
 }
