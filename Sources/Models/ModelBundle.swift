@@ -59,8 +59,18 @@ public struct ModelBundle {
     public func weightSource() throws -> any WeightSource {
         switch source {
         case .gguf(let file): GGUFWeights(file: file)
-        case .huggingFace(let directory): try SafetensorsWeights(at: directory)
+        case .huggingFace(let directory):
+            // A bitsandbytes checkpoint (a `quantize` artifact) hands its quantized Linears out dequantized.
+            try Self.isBitsAndBytesQuantized(directory) ? BitsAndBytesWeights(at: directory) : SafetensorsWeights(at: directory)
         }
+    }
+
+    /// Whether the Hugging Face directory `directory` holds a bitsandbytes-quantized checkpoint
+    /// (`quantization_config.quant_method` "bitsandbytes" in its config.json).
+    public static func isBitsAndBytesQuantized(_ directory: URL) throws -> Bool {
+        let configURL = directory.appendingPathComponent("config.json")
+        guard let object = try? JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any] else { return false }
+        return (object["quantization_config"] as? [String: Any])?["quant_method"] as? String == "bitsandbytes"
     }
 
     /// Loads the weights onto `backend` and plans the model's arena.
@@ -84,6 +94,10 @@ public struct ModelBundle {
     /// naming and row order (matrices in `dtype`), the tokenizer and chat template, and
     /// `generation_config.json` when the source has one. `ModelBundle.open` reads it back.
     public func writeNormalized(to directory: URL, dtype: DType) throws {
+        if case .huggingFace(let source) = source, try Self.isBitsAndBytesQuantized(source) {
+            throw RunnerError(source.path, "is already quantized with bitsandbytes (config.json has a quantization_config)",
+                              hint: "point `path` at the unquantized model and add a `quantize` stage; runner quantizes exactly as bitsandbytes does")
+        }
         try CanonicalWeights.writeHuggingFaceCheckpoint(from: weightSource(), config: config, dtype: dtype, to: directory)
         try AtomicFile.write(config.huggingFaceConfigJSON(dtype: dtype), to: directory.appendingPathComponent("config.json"))
         switch source {

@@ -140,7 +140,7 @@ public enum BitsAndBytesLayout {
     }
 }
 
-/// transformers' `BitsAndBytesConfig` for 4-bit loading, as serialized into config.json.
+/// transformers' `BitsAndBytesConfig` for 4-bit (or, with `loadIn8Bit`, 8-bit) loading, as serialized into config.json.
 /// Encodes with the same keys and values (`null` included) as `BitsAndBytesConfig.to_dict()`.
 public struct QuantizationConfig: Sendable, Equatable, Encodable {
     public var quantType: FourBitType
@@ -149,6 +149,8 @@ public struct QuantizationConfig: Sendable, Equatable, Encodable {
     public var computeDType: String
     /// Modules kept unquantized (`llm_int8_skip_modules`); nil writes `null`.
     public var skipModules: [String]?
+    /// `load_in_8bit` instead of `load_in_4bit` (then the 4-bit fields keep transformers' defaults).
+    public var loadIn8Bit = false
 
     private enum Key: String, CodingKey {
         case _load_in_4bit, _load_in_8bit, bnb_4bit_compute_dtype, bnb_4bit_quant_storage, bnb_4bit_quant_type,
@@ -158,8 +160,8 @@ public struct QuantizationConfig: Sendable, Equatable, Encodable {
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Key.self)
-        try c.encode(true, forKey: ._load_in_4bit)
-        try c.encode(false, forKey: ._load_in_8bit)
+        try c.encode(!loadIn8Bit, forKey: ._load_in_4bit)
+        try c.encode(loadIn8Bit, forKey: ._load_in_8bit)
         try c.encode(computeDType, forKey: .bnb_4bit_compute_dtype)
         try c.encode("uint8", forKey: .bnb_4bit_quant_storage)
         try c.encode(quantType.rawValue, forKey: .bnb_4bit_quant_type)
@@ -168,15 +170,17 @@ public struct QuantizationConfig: Sendable, Equatable, Encodable {
         try c.encode(false, forKey: .llm_int8_has_fp16_weight)
         if let skipModules { try c.encode(skipModules, forKey: .llm_int8_skip_modules) } else { try c.encodeNil(forKey: .llm_int8_skip_modules) }
         try c.encode(6.0, forKey: .llm_int8_threshold)
-        try c.encode(true, forKey: .load_in_4bit)
-        try c.encode(false, forKey: .load_in_8bit)
+        try c.encode(!loadIn8Bit, forKey: .load_in_4bit)
+        try c.encode(loadIn8Bit, forKey: .load_in_8bit)
         try c.encode("bitsandbytes", forKey: .quant_method)
     }
 
-    /// Pretty JSON with sorted keys, as transformers writes config.json.
+    /// Pretty JSON with sorted keys, as transformers writes config.json. `llm_int8_threshold` is
+    /// written as `6.0`: JSONEncoder would write `6`, and transformers rejects an integer there.
     public func jsonText() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
+        let text = String(decoding: try encoder.encode(self), as: UTF8.self)
+        return text.replacingOccurrences(of: "\"llm_int8_threshold\" : 6,", with: "\"llm_int8_threshold\" : 6.0,")
     }
 }

@@ -67,6 +67,23 @@ public struct Int8RowWise: Sendable, Equatable {
         self.outlierColumns = outliers
     }
 
+    /// Wraps already-quantized parts (e.g. read from a checkpoint: `weight` int8 and `SCB`).
+    /// - Throws: when the sizes disagree or a row maximum is negative or not finite.
+    public init(rows: Int, columns: Int, values: [Int8], rowAbsmax: [Float]) throws {
+        guard rows > 0, columns > 0, values.count == rows * columns, rowAbsmax.count == rows else {
+            throw RunnerError("int8 row-wise weight", "(\(rows), \(columns)) needs \(rows * columns) values and \(rows) row maxima, "
+                              + "got \(values.count) and \(rowAbsmax.count)")
+        }
+        if let bad = rowAbsmax.firstIndex(where: { !$0.isFinite || $0 < 0 }) {
+            throw RunnerError("int8 row-wise weight", "row \(bad)'s absmax (SCB) is \(rowAbsmax[bad])", hint: "expected a finite value ≥ 0")
+        }
+        self.rows = rows
+        self.columns = columns
+        self.values = values
+        self.rowAbsmax = rowAbsmax
+        self.outlierColumns = []
+    }
+
     /// `x = q * rowAbsmax * (1/127)`, as bitsandbytes computes it (two f32 multiplications).
     public func dequantize(into out: UnsafeMutableBufferPointer<Float>) throws {
         guard out.count == rows * columns else {

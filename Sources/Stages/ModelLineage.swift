@@ -1,5 +1,6 @@
-// What stands behind a model input: the `load` artifact with the base weights, and the settings the
-// `quantize`, `prepare_kbit` and `lora` stages on the way recorded. Walks `from` links upstream.
+// What stands behind a model input: the `load` artifact with the base weights, the `quantize`
+// artifact (bitsandbytes layout) when there is one, and the settings the `quantize`, `prepare_kbit`
+// and `lora` stages on the way recorded. Walks `from` links upstream.
 import Basics
 import Foundation
 import Pipeline
@@ -8,6 +9,9 @@ struct ModelLineage {
     /// The `load` artifact (config.json, model.safetensors, tokenizer).
     var base: InputArtifact
     var quantize: QuantizeSettings?
+    /// The `quantize` artifact (config.json with `quantization_config`, model.safetensors in
+    /// bitsandbytes layout, tokenizer): where a quantized base's weights come from.
+    var quantized: InputArtifact?
     var prepare: PrepareSettings?
     var lora: (config: PeftAdapterConfig, initialization: LoraInitRecord)?
 
@@ -24,6 +28,7 @@ struct ModelLineage {
                 base = current
                 return
             case QuantizeStage.kind:
+                quantized = current
                 quantize = try StageJSON.read(QuantizeSettings.self, from: dir.appendingPathComponent(QuantizeStage.fileName))
             case PrepareKbitStage.kind:
                 prepare = try StageJSON.read(PrepareSettings.self, from: dir.appendingPathComponent(PrepareKbitStage.fileName))

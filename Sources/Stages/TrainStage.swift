@@ -1,7 +1,7 @@
 // The `train` stage: builds a trainable model from the `model` input's lineage (base weights from
-// `load`, NF4/FP4 when a `quantize` stage is upstream, LoRA settings from `lora`, or every weight
-// in `mode: full`), runs the step loop on the `data` input, and writes the adapter in PEFT layout
-// (or the full model) plus `metrics.json`.
+// `load`, or the quantized base — NF4/FP4/int8 — read from the `quantize` artifact upstream; LoRA
+// settings from `lora`, or every weight in `mode: full`), runs the step loop on the `data` input,
+// and writes the adapter in PEFT layout (or the full model) plus `metrics.json`.
 import Basics
 import Compute
 import CPUBackend
@@ -15,7 +15,7 @@ import Training
 
 struct TrainStage: StageImplementation {
     static let kind = "train"
-    static let version = 1
+    static let version = 2
     static let adapterFile = "adapter_model.safetensors"
     static let metricsFile = "metrics.json"
 
@@ -26,11 +26,8 @@ struct TrainStage: StageImplementation {
         guard full || lineage.lora != nil else {
             throw RunnerError("stage `\(name)`", "adapter training needs a `lora` stage upstream of `model`", hint: "or set mode: full")
         }
-        let bundle = try ModelBundle.open(lineage.base.directory)
-        let config = bundle.config
         let backend = CPUBackend()
-        let weights = try LlamaWeights.load(from: bundle.weightSource(), config: config, backend: backend)
-        let fourBit = try lineage.quantize.map { try Self.quantizedBase(weights, config: config, settings: $0, backend: backend) } ?? [:]
+        let (config, weights, quantizedBase) = try Self.baseModel(lineage, backend: backend)
 
         let dataInput = try context.input("data")
         let train = try DatasetArtifact(contentsOf: dataInput.file("train.bin"))
@@ -46,7 +43,7 @@ struct TrainStage: StageImplementation {
         let mode: TrainingMode = full ? .full : .lora(try Self.loraConfig(lineage))
         let model = try TrainableModel(config: config, weights: weights, backend: backend, mode: mode, maxBatch: batchSize,
                                        maxSequence: max(train.maxSequenceLength, eval?.maxSequenceLength ?? 0),
-                                       gradientCheckpointing: try context.bool("gradient_checkpointing"), fourBitBase: fourBit)
+                                       gradientCheckpointing: try context.bool("gradient_checkpointing"), quantizedBase: quantizedBase)
         let parameters = model.parameters.map {
             Training.TrainableParameter(name: $0.name, value: $0.value, gradient: $0.gradient,
                                         decays: Training.TrainableParameter.transformersDecays($0.name))
@@ -91,16 +88,22 @@ struct TrainStage: StageImplementation {
                           seed: UInt64(bitPattern: Int64(initRecord.seed)), modulesToSave: peft.modulesToSave ?? [])
     }
 
-    /// The base's block Linear weights in 4 bits, as the `quantize` stage asked (modules whose path
-    /// ends with a `skip_modules` entry stay dense; the LM head and embeddings always do).
-    static func quantizedBase(_ weights: LlamaWeights, config: LlamaConfig, settings: QuantizeSettings,
-                              backend: any Backend) throws -> [String: FourBitWeight] {
-        guard let type = FourBitType(rawValue: settings.method) else {
-            throw RunnerError("quantize.method", "`\(settings.method)` cannot be used as a 4-bit training base", hint: "use nf4 or fp4")
+    /// The base model: from the `quantize` artifact when there is one — its quantized Linears as
+    /// stored (rounded to bf16 when `compute_dtype` is bf16), everything else dense — else from `load`.
+    static func baseModel(_ lineage: ModelLineage, backend: any Backend)
+        throws -> (LlamaConfig, LlamaWeights, [String: any DequantizableWeight]) {
+        guard let quantized = lineage.quantized, let settings = lineage.quantize else {
+            let bundle = try ModelBundle.open(lineage.base.directory)
+            return (bundle.config, try LlamaWeights.load(from: bundle.weightSource(), config: bundle.config, backend: backend), [:])
         }
-        let all = try FourBitBase.quantize(weights, config: config, backend: backend, type: type,
-                                           blockSize: settings.blockSize, doubleQuant: settings.doubleQuant)
-        return all.filter { path, _ in !settings.skipModules.contains { path == $0 || path.hasSuffix("." + $0) } }
+        let config = try LlamaConfig.load(contentsOf: quantized.directory)
+        let source = try BitsAndBytesWeights(at: quantized.directory)
+        guard !source.quantized.isEmpty else {
+            throw RunnerError(quantized.directory.path, "holds no quantized Linear weights", hint: "re-run the `\(quantized.stageName)` stage")
+        }
+        let weights = try LlamaWeights.load(from: source, config: config, backend: backend)
+        let base = settings.computeDType == "bf16" ? source.quantized.mapValues { BF16RoundedWeight($0) as any DequantizableWeight } : source.quantized
+        return (config, weights, base)
     }
 
     static func optimizer(_ context: StageContext, parameters: [Training.TrainableParameter], backend: any OptimizerBackend) throws -> any Optimizer {

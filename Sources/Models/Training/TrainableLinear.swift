@@ -1,6 +1,7 @@
 // One Linear layer as training sees it: `y = x·Wᵀ (+ b) + s·(drop(x)·Aᵀ)·Bᵀ`. W (and b) are frozen
 // — no gradient buffers — unless fully fine-tuned; the LoRA path carries A (r, in) and B (out, r).
-// A frozen W may be 4-bit (QLoRA): it is dequantized into one shared scratch right before each use.
+// A frozen W may be quantized (QLoRA's NF4/FP4, or LLM.int8 row-wise): it is dequantized into one
+// shared scratch right before each use.
 import Compute
 import Quant
 
@@ -25,13 +26,13 @@ final class TrainableLinear {
     let dWeight: Tensor?          // (OC, IC), full fine-tuning only
     let dBias: Tensor?            // (OC), full fine-tuning only
     let lora: LoraAdapter?
-    /// The frozen 4-bit base; then `weight` is a view of the model's shared dequantization scratch.
-    let fourBit: FourBitWeight?
+    /// The frozen quantized base; then `weight` is a view of the model's shared dequantization scratch.
+    let quantized: (any DequantizableWeight)?
 
     init(name: String, weight: Tensor, bias: Tensor?, dWeight: Tensor?, dBias: Tensor?, lora: LoraAdapter?,
-         fourBit: FourBitWeight? = nil) {
+         quantized: (any DequantizableWeight)? = nil) {
         self.name = name
-        self.fourBit = fourBit
+        self.quantized = quantized
         self.weight = weight
         self.bias = bias
         self.dWeight = dWeight
@@ -87,14 +88,14 @@ final class TrainableLinear {
         }
     }
 
-    /// For a 4-bit base: dequantizes it (bit-exact with bitsandbytes) into the scratch `weight` views.
+    /// For a quantized base: dequantizes it (bit-exact with bitsandbytes) into the scratch `weight` views.
     /// Host memory only (the CPU backend); a device backend would run a `dequantizeNF4` op here instead.
     private func materializeWeight() {
-        guard let fourBit else { return }
+        guard let quantized else { return }
         guard let buffer = weight.hostBuffer else { preconditionFailure("4-bit base weights need a host-memory backend") }
         let start = (buffer.pointer + weight.byteOffset).assumingMemoryBound(to: Float.self)
         do {
-            try fourBit.dequantize(into: .f32(UnsafeMutableBufferPointer(start: start, count: weight.count)))
+            try quantized.dequantize(intoFloats: UnsafeMutableBufferPointer(start: start, count: weight.count))
         } catch {
             preconditionFailure("dequantizing \(name): \(error)")   // shapes were checked at init
         }

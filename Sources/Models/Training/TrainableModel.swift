@@ -76,10 +76,12 @@ public final class TrainableModel {
     ///   - fourBitBase: QLoRA: frozen 4-bit weights by module path (`model.layers.0.self_attn.q_proj`), used
     ///     instead of the dense ones (see `FourBitBase.quantize`). Each is dequantized into one shared f32
     ///     scratch (the largest layer's size) right before each forward/backward use. LoRA mode only.
+    ///   - quantizedBase: the same for any quantized weight (NF4/FP4, LLM.int8 row-wise, or one rounded to
+    ///     bf16 for a bf16 compute dtype), e.g. `BitsAndBytesWeights.quantized`. Merged with `fourBitBase`.
     /// - Throws: for bad LoRA settings (unknown target, rank above a layer's dimensions) or sizes.
     public init(config: LlamaConfig, weights: LlamaWeights, backend: any TrainingBackend, mode: TrainingMode,
                 maxBatch: Int, maxSequence: Int, gradientCheckpointing: Bool = false, lossChunkRows: Int = 256,
-                fourBitBase: [String: FourBitWeight] = [:]) throws {
+                fourBitBase: [String: FourBitWeight] = [:], quantizedBase: [String: any DequantizableWeight] = [:]) throws {
         guard maxBatch > 0, maxSequence > 0, lossChunkRows > 0 else {
             throw RunnerError("training", "batch (\(maxBatch)), sequence length (\(maxSequence)) and loss chunk (\(lossChunkRows)) must be positive")
         }
@@ -98,15 +100,17 @@ public final class TrainableModel {
         cos = backend.upload(tables.cos)
         sin = backend.upload(tables.sin)
 
-        if !fourBitBase.isEmpty, mode == .full {
-            throw RunnerError("training", "full fine-tuning trains f32 master weights; a 4-bit base is for LoRA only")
+        let frozenQuantized = quantizedBase.merging(fourBitBase.mapValues { $0 as any DequantizableWeight }) { _, fourBit in fourBit }
+        if !frozenQuantized.isEmpty, mode == .full {
+            throw RunnerError("training", "full fine-tuning trains f32 master weights; a quantized base is for LoRA only",
+                              hint: "train adapters (a `lora` stage) on a quantized base, or fully fine-tune the unquantized model")
         }
         let modulePaths = Set((0..<config.layerCount).flatMap { layer in LinearModule.allCases.map { $0.path(layer: layer) } })
-        if let unknown = fourBitBase.keys.sorted().first(where: { !modulePaths.contains($0) }) {
-            throw RunnerError("training", "4-bit weight `\(unknown)` names no Linear layer of the model",
+        if let unknown = frozenQuantized.keys.sorted().first(where: { !modulePaths.contains($0) }) {
+            throw RunnerError("training", "quantized weight `\(unknown)` names no Linear layer of the model",
                               hint: "keys are module paths such as model.layers.0.self_attn.q_proj")
         }
-        let largest = fourBitBase.values.map(\.count).max() ?? 0
+        let largest = frozenQuantized.values.map(\.elementCount).max() ?? 0
         let dequantScratch = largest > 0 ? backend.allocate([largest], dtype: .f32) : nil
         var params: [TrainableParameter] = []
         func master(_ t: Tensor) -> Tensor {
@@ -154,15 +158,15 @@ public final class TrainableModel {
                     return TrainableLinear(name: path, weight: value, bias: trainedBias?.0, dWeight: gradient, dBias: trainedBias?.1, lora: nil)
                 case .lora(let lora):
                     var frozen = weight
-                    let fourBit = fourBitBase[path]
-                    if let fourBit, let dequantScratch {
-                        guard fourBit.shape == weight.shape.dims else {
-                            throw RunnerError("training", "4-bit weight for \(path) has shape \(fourBit.shape), the model's is \(weight.shape)")
+                    let quantized = frozenQuantized[path]
+                    if let quantized, let dequantScratch {
+                        guard quantized.shape == weight.shape.dims else {
+                            throw RunnerError("training", "quantized weight for \(path) has shape \(quantized.shape), the model's is \(weight.shape)")
                         }
-                        frozen = dequantScratch.rows(0..<fourBit.count).reshaped(weight.shape)
+                        frozen = dequantScratch.rows(0..<quantized.elementCount).reshaped(weight.shape)
                     }
                     guard adapted[path] == true else {
-                        return TrainableLinear(name: path, weight: frozen, bias: bias, dWeight: nil, dBias: nil, lora: nil, fourBit: fourBit)
+                        return TrainableLinear(name: path, weight: frozen, bias: bias, dWeight: nil, dBias: nil, lora: nil, quantized: quantized)
                     }
                     let (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1])
                     guard lora.rank <= min(inFeatures, outFeatures) else {
@@ -179,7 +183,7 @@ public final class TrainableModel {
                     params.append(TrainableParameter(name: nameB, value: b, gradient: dB))
                     return TrainableLinear(name: path, weight: frozen, bias: bias, dWeight: nil, dBias: nil,
                                            lora: LoraAdapter(a: a, b: b, dA: dA, dB: dB, scale: lora.scale, dropout: lora.dropout),
-                                           fourBit: fourBit)
+                                           quantized: quantized)
                 }
             }
             let attentionNorm = norm(.attentionNorm, w.attentionNorm)
