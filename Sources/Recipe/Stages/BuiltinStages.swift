@@ -38,11 +38,11 @@ enum BuiltinStages {
         summary: "Quantizes the linear weights of an unquantized model to 4 or 8 bits (QLoRA-style, blockwise absmax).",
         inputs: [InputRole("from", accepts: [.model], doc: "The unquantized model to quantize.")],
         params: [
-            ParamSpec("method", .choice(["nf4", "fp4", "int8"]), default: .string("nf4"), doc: "Quantization data type."),
+            ParamSpec("method", .choice(["nf4", "fp4", "int8"]), default: .string("nf4"), doc: "Quantization data type: `nf4`/`fp4` (4-bit, QLoRA) or `int8` (LLM.int8 row-wise absmax; trained on the dequantized weights). The artifact is a bitsandbytes checkpoint transformers loads."),
             ParamSpec("block_size", .int, default: .int(64), range: ParamRange(minimum: 32, maximum: 4096, powerOfTwo: true),
                       doc: "Weights per quantization block (one absmax scale each)."),
             ParamSpec("double_quant", .bool, default: .bool(true), doc: "Quantize the block scales too (8-bit, blocks of 256), saving ~0.4 bit per weight."),
-            ParamSpec("compute_dtype", .choice(["f32", "bf16"]), default: .string("bf16"), doc: "Precision weights are dequantized to for matmuls."),
+            ParamSpec("compute_dtype", .choice(["f32", "bf16"]), default: .string("bf16"), doc: "Precision of the dequantized base weights in matmuls: `bf16` rounds them to bf16 (as bitsandbytes' bf16 compute); activations, adapters and accumulation stay f32."),
             ParamSpec("skip_modules", .list(.string), default: .list([.string("lm_head")]), doc: "Modules (name suffixes) left unquantized."),
         ],
         output: .quantizedModel)
