@@ -22,9 +22,13 @@ public enum DocumentReader {
         let start = SourceLocation(file: displayPath, line: 1, column: 1)
         // Attributes of the file itself, not of a symlink to it: its size is what would be read.
         let attributes = try? FileManager.default.attributesOfItem(atPath: url.resolvingSymlinksInPath().path)
-        guard let attributes, (attributes[.type] as? FileAttributeType) != .typeDirectory else {
+        guard let attributes else {
             return (nil, [Diagnostic(at: nil, "cannot read recipe `\(displayPath)`: no such file",
                                      hint: "check the path; relative paths resolve against the current directory")])
+        }
+        guard (attributes[.type] as? FileAttributeType) != .typeDirectory else {
+            return (nil, [Diagnostic(at: nil, "cannot read recipe `\(displayPath)`: it is a directory",
+                                     hint: "name the recipe file itself (a .yaml or .json file)")])
         }
         // A device or FIFO (`/dev/zero`, `/dev/stdin`) has no size to check and may never end.
         guard (attributes[.type] as? FileAttributeType) == .typeRegular else {
