@@ -214,7 +214,7 @@ def recipe_corpus():
         "bad-duplicate-keys.json": '{"version": 1, "version": 2, "name": "d", "stages": {}}',
         "bad-root-scalar.yaml": "just a string\n",
         "bad-stage-cycle.yaml": "version: 1\nname: c\nstages:\n  a: {kind: lora, from: b, r: 8}\n  b: {kind: lora, from: a, r: 8}\n",
-        "bad-float-specials.yaml": "version: 1\nname: f\nstages:\n  m: {kind: load, path: x.gguf}\n  l: {kind: lora, from: m, r: 8, alpha: .inf, dropout: .nan}\n",
+        "bad-float-specials.yaml": "version: 1\nname: f\nstages:\n  m: {kind: load, path: ../gguf/valid-tiny.gguf}\n  l: {kind: lora, from: m, r: 8, alpha: .inf, dropout: .nan}\n",
         "bad-many-documents.yaml": "---\nversion: 1\n" * 2000,
         "bad-key-huge-count.yaml": "version: 1\nname: k\nstages:\n" + "".join(f"  s{i}: {{kind: load, path: m{i}.gguf}}\n" for i in range(1000)),
     }
