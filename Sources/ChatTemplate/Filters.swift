@@ -48,7 +48,9 @@ extension Interpreter {
         case "tojson":
             var indent: String? = nil
             switch args.value(0, "indent") {
-            case .int(let n)?: indent = String(repeating: " ", count: max(0, n))
+            case .int(let n)?:
+                try checkSize(n, "the tojson indentation", at: offset)
+                indent = String(repeating: " ", count: max(0, n))
             case .string(let s)?: indent = s
             default: break
             }
@@ -160,11 +162,18 @@ extension Interpreter {
         case "indent":
             var indentation = String(repeating: " ", count: 4)
             switch args.value(0, "width") {
-            case .int(let n)?: indentation = String(repeating: " ", count: max(0, n))
+            case .int(let n)?:
+                try checkSize(n, "the indentation", at: offset)
+                indentation = String(repeating: " ", count: max(0, n))
             case .string(let s)?: indentation = s
             default: break
             }
-            return .string(jinjaIndent(value.pyStr, indentation, first: args.value(1, "first")?.truthy ?? false,
+            let text = value.pyStr
+            // Every line may get the indentation: refuse before building a result that large.
+            let lines = text.utf8.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+            let (added, over) = lines.multipliedReportingOverflow(by: indentation.utf8.count)
+            try checkSize(over ? Int.max : text.utf8.count.addingReportingOverflow(added).partialValue, "the indented string", at: offset)
+            return .string(jinjaIndent(text, indentation, first: args.value(1, "first")?.truthy ?? false,
                                        blank: args.value(2, "blank")?.truthy ?? false))
         case "items":
             switch value {

@@ -26,8 +26,12 @@ struct JSONWriter {
         return out
     }
 
-    private func newline(_ level: Int, _ out: inout String) {
+    private func newline(_ level: Int, _ out: inout String) throws {
         guard let indent else { return }
+        // A huge `indent` repeated per level and item must hit the value budget before it is built.
+        let (width, over) = indent.utf8.count.multipliedReportingOverflow(by: level)
+        try interpreter.checkSize(over ? Int.max : out.utf8.count.addingReportingOverflow(width).partialValue,
+                                  "tojson output", at: offset)
         out += "\n" + String(repeating: indent, count: level)
     }
 
@@ -52,10 +56,10 @@ struct JSONWriter {
             out += "["
             for (i, item) in items.enumerated() {
                 if i > 0 { out += itemSeparator }
-                newline(level + 1, &out)
+                try newline(level + 1, &out)
                 try write(item, level: level + 1, into: &out)
             }
-            newline(level, &out)
+            try newline(level, &out)
             out += "]"
         case .dict(let d):
             try writeObject(d.pairs, level: level, into: &out)
@@ -82,11 +86,11 @@ struct JSONWriter {
         out += "{"
         for (i, (key, item)) in ordered.enumerated() {
             if i > 0 { out += itemSeparator }
-            newline(level + 1, &out)
+            try newline(level + 1, &out)
             out += quote(key.text) + keySeparator
             try write(item, level: level + 1, into: &out)
         }
-        newline(level, &out)
+        try newline(level, &out)
         out += "}"
     }
 

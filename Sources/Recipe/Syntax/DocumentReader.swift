@@ -20,10 +20,20 @@ public enum DocumentReader {
     /// Reads and parses `url`. `displayPath` is how messages name the file.
     public static func read(file url: URL, displayPath: String, limits: Limits = Limits()) -> (YNode?, [Diagnostic]) {
         let start = SourceLocation(file: displayPath, line: 1, column: 1)
-        let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
-        guard let attributes, (attributes[.type] as? FileAttributeType) != .typeDirectory else {
+        // Attributes of the file itself, not of a symlink to it: its size is what would be read.
+        let attributes = try? FileManager.default.attributesOfItem(atPath: url.resolvingSymlinksInPath().path)
+        guard let attributes else {
             return (nil, [Diagnostic(at: nil, "cannot read recipe `\(displayPath)`: no such file",
                                      hint: "check the path; relative paths resolve against the current directory")])
+        }
+        guard (attributes[.type] as? FileAttributeType) != .typeDirectory else {
+            return (nil, [Diagnostic(at: nil, "cannot read recipe `\(displayPath)`: it is a directory",
+                                     hint: "name the recipe file itself (a .yaml or .json file)")])
+        }
+        // A device or FIFO (`/dev/zero`, `/dev/stdin`) has no size to check and may never end.
+        guard (attributes[.type] as? FileAttributeType) == .typeRegular else {
+            return (nil, [Diagnostic(at: nil, "cannot read recipe `\(displayPath)`: not a regular file",
+                                     hint: "a recipe (and every file it `extends`) must be a regular YAML or JSON file")])
         }
         let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
         guard size <= limits.maxFileBytes else {
