@@ -6,6 +6,6 @@ public enum Stages {
     /// Every stage kind implemented so far. A recipe that uses another kind validates and plans,
     /// and `apply` names the stages it cannot run yet.
     public static var builtinRegistry: StageRegistry {
-        StageRegistry([LoadStage(), QuantizeStage(), PrepareKbitStage(), LoraStage(), DatasetStage(), TrainStage(), SaveStage(), GenerateStage()])
+        StageRegistry([LoadStage(), QuantizeStage(), PrepareKbitStage(), LoraStage(), DatasetStage(), TrainStage(), SaveStage(), MergeStage(), GenerateStage()])
     }
 }
