@@ -9,7 +9,9 @@ typealias PeftAdapterConfig = Models.PeftAdapterConfig
 
 extension PeftAdapterConfig {
     /// This config with `base_model_name_or_path` (and `revision`) set from the `load` stage's
-    /// `path` param: `hf://org/name@rev` → `org/name` at `rev`; a local path as the recipe wrote it.
+    /// `path` param when its params keep it (`hf://org/name@rev` → `org/name` at `rev`). A local
+    /// path is hashed by content, not kept in the params: the field stays null then, as the base is
+    /// identified by content and a path on this machine would mean nothing elsewhere.
     func identifyingBase(_ load: InputArtifact) -> PeftAdapterConfig {
         var config = self
         guard let object = try? JSONSerialization.jsonObject(with: Data(load.manifest.params.utf8)) as? [String: Any],
