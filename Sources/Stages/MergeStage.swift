@@ -54,7 +54,7 @@ struct MergeStage: StageImplementation {
                                   base: InputArtifact, stage: String) throws {
         func describe(_ q: QuantizeSettings?) -> String {
             guard let q else { return "an unquantized base" }
-            return "a \(q.method) base (blocks of \(q.blockSize)\(q.doubleQuant ? ", double quant" : "")"
+            return "a base quantized to \(q.method) (blocks of \(q.blockSize)\(q.doubleQuant ? ", double quant" : "")"
                 + (q.skipModules.isEmpty ? "" : ", skipping \(q.skipModules.joined(separator: ", "))") + ")"
         }
         func same(_ a: QuantizeSettings?, _ b: QuantizeSettings?) -> Bool {
