@@ -10,6 +10,8 @@ transformers and bitsandbytes on the tiny Llama of Tests/ModelsTests/Fixtures/ti
    base) loaded by transformers: `from_pretrained` must log no warning, and its logits are
    recorded, with the checkpoint's sha256 so the Swift test knows it rebuilt the same bytes. The
    QLoRA merge is also checked here against bitsandbytes' dequantize(quantize_4bit(W)) + scale·B·A.
+4. smollm2/: a small PEFT adapter (q_proj/v_proj of three layers, `layers_to_transform`) on the real
+   SmolLM2-135M-Instruct GGUF as transformers loads it, with PEFT's top logits and greedy tokens.
 
 Run from the package root after `swift build --product runner`:
     .venv/bin/python tools/reference/adapter_fixtures.py
@@ -215,6 +217,39 @@ def qlora_reference_check(project):
     return worst
 
 
+SMOLLM2 = ROOT / "models/SmolLM2-135M-Instruct.Q4_1.gguf"
+SMOLLM2_PROMPT = "The capital of France is"
+
+
+def smollm2_case():
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    tokenizer = AutoTokenizer.from_pretrained(SMOLLM2.parent, gguf_file=SMOLLM2.name)
+    base = AutoModelForCausalLM.from_pretrained(SMOLLM2.parent, gguf_file=SMOLLM2.name, dtype=torch.float32).eval()
+    torch.manual_seed(99)
+    config = LoraConfig(r=2, lora_alpha=16, target_modules=["q_proj", "v_proj"], layers_to_transform=[0, 15, 29],
+                        lora_dropout=0.0, task_type="CAUSAL_LM")
+    model = get_peft_model(base, config)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "lora_B" in name:
+                p.copy_(torch.randn_like(p) * 0.05)
+    model.eval()
+    target = OUT / "smollm2"
+    shutil.rmtree(target, ignore_errors=True)
+    model.save_pretrained(target)
+    (target / "README.md").unlink(missing_ok=True)
+    ids = tokenizer(SMOLLM2_PROMPT)["input_ids"]
+    with torch.no_grad():
+        last = model(torch.tensor([ids])).logits[0, -1].float()
+        tokens = list(ids)
+        for _ in range(GREEDY_NEW):
+            tokens.append(int(model(torch.tensor([tokens])).logits[0, -1].argmax()))
+    top = torch.topk(last, 32)
+    return {"prompt": SMOLLM2_PROMPT, "input_ids": ids, "top_ids": [int(i) for i in top.indices],
+            "top_logits": [round(float(v), 6) for v in top.values], "greedy": tokens[len(ids):]}
+
+
 def main():
     torch.manual_seed(0)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -239,6 +274,10 @@ def main():
         qtarget.mkdir()
         for name in ["adapter_config.json", "adapter_model.safetensors"]:
             shutil.copy(project / "qadapter" / name, qtarget / name)
+    if SMOLLM2.exists():
+        reference["smollm2"] = smollm2_case()
+    else:
+        print("models/SmolLM2-135M-Instruct.Q4_1.gguf is missing (scripts/bootstrap.sh): skipping the SmolLM2 case")
     (OUT / "reference.json").write_text(json.dumps(reference, indent=1) + "\n")
     print("wrote", OUT)
 
