@@ -108,3 +108,14 @@ private func error(_ body: () throws -> Void) -> String {
     try SafetensorsWriter.write([a], to: scratch.url.appendingPathComponent("adapter_model.safetensors"))
     #expect(error { _ = try PeftAdapter.open(scratch.url) }.contains("module `model.layers.0.mlp.up_proj` has lora_A but no lora_B"))
 }
+
+@Test func regexTargetModulesMustMatchALinearLayer() throws {
+    let scratch = try ScratchAdapter(); defer { scratch.cleanup() }
+    try scratch.editConfig { $0["target_modules"] = #".*\.layers\.\d+\.(self_attn|mlp)\..*_proj"# }
+    let matching = try PeftAdapter.open(scratch.url)
+    #expect(matching.config.targetModulesRegex)
+    _ = try AdaptedWeights(base: SafetensorsWeights(at: tinyLlamaTied), baseConfig: try tinyConfig(), adapter: matching)
+    try scratch.editConfig { $0["target_modules"] = #".*\.attn\.c_attn"# }
+    let message = error { _ = try AdaptedWeights(base: SafetensorsWeights(at: tinyLlamaTied), baseConfig: try tinyConfig(), adapter: try PeftAdapter.open(scratch.url)) }
+    #expect(message.contains(#"target_modules: the pattern `.*\.attn\.c_attn` matches no Linear layer of the base model (llama)"#), "\(message)")
+}

@@ -30,8 +30,16 @@ extension PeftAdapter {
                                   hint: "the adapter was trained on a model of another size; use that model as the base")
             }
         }
-        if !self.config.targetModulesRegex {
-            let modulePaths = (0..<config.layerCount).flatMap { layer in LinearModule.allCases.map { $0.path(layer: layer) } }
+        let modulePaths = (0..<config.layerCount).flatMap { layer in LinearModule.allCases.map { $0.path(layer: layer) } }
+        if self.config.targetModulesRegex, let pattern = self.config.targetModules.first {
+            // PEFT full-matches a string `target_modules` against every module's name.
+            let regex = try? Regex(pattern)
+            guard let regex, modulePaths.contains(where: { (try? regex.wholeMatch(in: $0)) != nil }) else {
+                throw RunnerError(directory.appendingPathComponent(PeftAdapterConfig.fileName).path,
+                                  "target_modules: the pattern `\(pattern)` \(regex == nil ? "is not a valid regular expression" : "matches no Linear layer of \(baseDescription) (\(madeFor))")\(trainedOn)",
+                                  hint: "module names look like model.layers.0.self_attn.q_proj")
+            }
+        } else {
             for target in self.config.targetModules
             where !modulePaths.contains(where: { $0 == target || $0.hasSuffix("." + target) }) {
                 throw RunnerError(directory.appendingPathComponent(PeftAdapterConfig.fileName).path,
