@@ -33,14 +33,15 @@ public struct InferenceModel {
     /// - Throws: `RunnerError` for a missing or malformed model or adapter, or an adapter that does not fit the model.
     public static func open(model: URL, adapter: URL? = nil) throws -> InferenceModel {
         let bundle = try ModelBundle.open(model)
-        return try make(bundle: bundle, adapter: adapter.map(PeftAdapter.open), transform: nil, quantization: nil)
+        let base = BaseWeights(source: try bundle.weightSource(), config: bundle.config, transform: nil, quantization: nil)
+        return try make(bundle: bundle, base: base, adapter: adapter.map(PeftAdapter.open))
     }
 
     /// The model behind a pipeline artifact of any model kind.
     /// - Throws: `RunnerError` naming `stageName` when the artifact is not a model, or the adapter does not fit its base.
     public static func open(_ artifact: InputArtifact, stageName: String) throws -> InferenceModel {
         if FileManager.default.fileExists(atPath: artifact.file("config.json").path) {
-            return try make(bundle: ModelBundle.open(artifact.directory), adapter: nil, transform: nil, quantization: nil)
+            return try open(model: artifact.directory)
         }
         var adapter: PeftAdapter?
         var lineageRoot = artifact
@@ -49,9 +50,7 @@ public struct InferenceModel {
             lineageRoot = try trainedModelInput(of: artifact, stageName: stageName)
         }
         let lineage = try ModelLineage(lineageRoot, for: stageName)
-        let bundle = try ModelBundle.open(lineage.base.directory)
-        return try make(bundle: bundle, adapter: adapter, transform: try lineage.quantize.map(baseTransform),
-                        quantization: lineage.quantize.map { $0.method })
+        return try make(bundle: try ModelBundle.open(lineage.base.directory), base: try baseWeights(lineage), adapter: adapter)
     }
 
     /// The `model` input a `train` artifact (directly, or behind `save`) was trained from.
@@ -65,23 +64,37 @@ public struct InferenceModel {
         }
     }
 
-    /// How the `quantize` stage's settings turn the dense base into the weights training saw.
-    /// (Reads the settings the stage records; a stored 4-bit checkpoint would be read here instead.)
-    static func baseTransform(_ settings: QuantizeSettings) throws -> BaseWeightTransform {
+    /// The dense weights a lineage's adapters were trained against: the `load` artifact's, or with a
+    /// `quantize` stage upstream each quantized Linear weight as dequantize(quantize(W)).
+    /// (Reads the settings the `quantize` stage records; a stored 4-bit checkpoint would be read here instead.)
+    static func baseWeights(_ lineage: ModelLineage) throws -> BaseWeights {
+        let bundle = try ModelBundle.open(lineage.base.directory)
+        guard let settings = lineage.quantize else {
+            return BaseWeights(source: try bundle.weightSource(), config: bundle.config, transform: nil, quantization: nil)
+        }
         guard let type = FourBitType(rawValue: settings.method) else {
             throw RunnerError("quantize.method", "`\(settings.method)` has no 4-bit round trip", hint: "use nf4 or fp4")
         }
         let skip = settings.skipModules
-        return FourBitRoundTrip.transform(type: type, blockSize: settings.blockSize, doubleQuant: settings.doubleQuant,
-                                          skip: { path in skip.contains { path == $0 || path.hasSuffix("." + $0) } })
+        let transform = FourBitRoundTrip.transform(type: type, blockSize: settings.blockSize, doubleQuant: settings.doubleQuant,
+                                                   skip: { path in skip.contains { path == $0 || path.hasSuffix("." + $0) } })
+        return BaseWeights(source: try bundle.weightSource(), config: bundle.config, transform: transform, quantization: settings.method)
     }
 
-    private static func make(bundle: ModelBundle, adapter: PeftAdapter?, transform: BaseWeightTransform?,
-                             quantization: String?) throws -> InferenceModel {
-        let weights = try AdaptedWeights(base: try bundle.weightSource(), baseConfig: bundle.config, adapter: adapter,
-                                         baseDescription: "the base model `\(bundle.location.lastPathComponent)`", transform: transform)
-        var parts = ["\(bundle.config.architecture.rawValue) \(bundle.config.layerCount) layers"]
-        if let quantization { parts.append("\(quantization) round trip of the base") }
+    /// A base as adapters are applied to it: its weights and config, and how quantization changes them.
+    struct BaseWeights {
+        var source: any WeightSource
+        var config: LlamaConfig
+        var transform: BaseWeightTransform?
+        /// The quantization method, for logs (nil: dense).
+        var quantization: String?
+    }
+
+    private static func make(bundle: ModelBundle, base: BaseWeights, adapter: PeftAdapter?) throws -> InferenceModel {
+        let weights = try AdaptedWeights(base: base.source, baseConfig: base.config, adapter: adapter,
+                                         baseDescription: "the base model `\(bundle.location.lastPathComponent)`", transform: base.transform)
+        var parts = ["\(base.config.architecture.rawValue) \(base.config.layerCount) layers"]
+        if let quantization = base.quantization { parts.append("\(quantization) round trip of the base") }
         if let adapter {
             let ranks = Set(adapter.deltas.map(\.rank)).sorted().map(String.init).joined(separator: "/")
             parts.append("adapter r=\(ranks) on \(adapter.deltas.count) modules"

@@ -30,10 +30,10 @@ struct MergeStage: StageImplementation {
         }
 
         let bundle = try ModelBundle.open(base.base.directory)
-        let weights = try AdaptedWeights(base: try bundle.weightSource(), baseConfig: bundle.config, adapter: adapter,
-                                         baseDescription: "`\(baseInput.stageName)`",
-                                         transform: try base.quantize.map(InferenceModel.baseTransform))
-        context.log("merging \(adapter.deltas.count) adapted modules into \(bundle.config.architecture.rawValue) "
+        let dense = try InferenceModel.baseWeights(base)
+        let weights = try AdaptedWeights(base: dense.source, baseConfig: dense.config, adapter: adapter,
+                                         baseDescription: "`\(baseInput.stageName)`", transform: dense.transform)
+        context.log("merging \(adapter.deltas.count) adapted modules into \(dense.config.architecture.rawValue) "
                     + "(\(base.quantize.map { "dequantized \($0.method)" } ?? "unquantized") base), writing \(dtype.rawValue)")
         try context.checkCancellation()
         let output = context.outputDirectory
