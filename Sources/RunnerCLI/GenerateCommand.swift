@@ -1,5 +1,5 @@
 // `runner generate`: answers one prompt with a model (GGUF file, HF directory or load artifact),
-// streaming the text as it is generated.
+// optionally with a PEFT LoRA adapter merged in, streaming the text as it is generated.
 import ArgumentParser
 import Basics
 import CPUBackend
@@ -12,10 +12,15 @@ struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Generate text from a model.",
-        discussion: "MODEL is a .gguf file, a Hugging Face directory, or a `load` stage's output. --temperature 0 (the default) is greedy.")
+        discussion: "MODEL is a .gguf file, a Hugging Face directory, or a `load` stage's output; --adapter adds a LoRA adapter "
+            + "(a directory with adapter_config.json and adapter_model.safetensors, from PEFT or runner's save stage). "
+            + "--temperature 0 (the default) is greedy.")
 
     @Option(name: .long, help: "The model: a .gguf file or a model directory.")
     var model: String
+
+    @Option(name: .long, help: "A PEFT LoRA adapter directory to apply to the model (merged into its weights).")
+    var adapter: String?
 
     @Option(name: .long, help: "The prompt.")
     var prompt: String
@@ -56,12 +61,13 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let bundle = try ModelBundle.open(URL(fileURLWithPath: model))
+        let inference = try InferenceModel.open(model: URL(fileURLWithPath: model), adapter: adapter.map { URL(fileURLWithPath: $0) })
+        let bundle = inference.bundle
         let format = PromptFormat(chat: chat || system != nil, system: system)
         let tokens = try format.tokens(for: prompt, bundle: bundle)
         let settings = SamplingSettings(maxNewTokens: maxNewTokens, temperature: temperature, topK: topK, topP: topP,
                                         repetitionPenalty: repetitionPenalty, seed: seed, stopStrings: stop)
-        let generator = try TextGenerator(bundle: bundle, backend: CPUBackend(), maxSequence: tokens.count + maxNewTokens)
+        let generator = try TextGenerator(model: inference, backend: CPUBackend(), maxSequence: tokens.count + maxNewTokens)
         let cancellation = CancellationFlag()
         let trap = SignalTrap(cancellation: cancellation)
         defer { trap.uninstall() }

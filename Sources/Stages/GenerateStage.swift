@@ -1,5 +1,6 @@
-// The `generate` stage: answers the recipe's prompts with a model artifact and records them
-// (generations.json), logging each answer as it completes.
+// The `generate` stage: answers the recipe's prompts with any model artifact (plain, quantized,
+// with a trained or saved adapter — see InferenceModel) and records them (generations.json),
+// logging each answer as it completes.
 import Basics
 import CPUBackend
 import Foundation
@@ -11,13 +12,9 @@ struct GenerateStage: StageImplementation {
     static let version = 1
 
     func run(_ context: StageContext) throws -> StageResult {
-        let input = try context.input("model")
-        guard FileManager.default.fileExists(atPath: input.file("config.json").path) else {
-            throw RunnerError("stage `\(context.stage.name)`",
-                              "generating from the output of a `\(input.manifest.kind)` stage is not supported yet",
-                              hint: "point `model` at a `load` stage")
-        }
-        let bundle = try ModelBundle.open(input.directory)
+        let model = try InferenceModel.open(try context.input("model"), stageName: context.stage.name)
+        let bundle = model.bundle
+        context.log(model.summary)
         let prompts = try context.strings("prompts")
         let format = PromptFormat(chat: try context.bool("chat"), system: try context.optionalString("system"))
         let settings = SamplingSettings(
@@ -28,7 +25,7 @@ struct GenerateStage: StageImplementation {
 
         let tokenized = try prompts.map { try format.tokens(for: $0, bundle: bundle) }
         let longest = tokenized.map { $0.count }.max() ?? 0
-        let generator = try TextGenerator(bundle: bundle, backend: CPUBackend(), maxSequence: longest + settings.maxNewTokens)
+        let generator = try TextGenerator(model: model, backend: CPUBackend(), maxSequence: longest + settings.maxNewTokens)
         context.progress.start(total: prompts.count, unit: "prompts")
         var generations: [Generation] = []
         for (prompt, tokens) in zip(prompts, tokenized) {

@@ -1,62 +1,29 @@
-// PEFT's `adapter_config.json` for a LoRA adapter on a causal LM: the fields PEFT 0.x writes, with
-// its names, so `PeftModel.from_pretrained` reads our adapters (and we read theirs).
+// The adapter configuration stages read and write is `Models.PeftAdapterConfig` (PEFT's
+// `adapter_config.json`); this names it for every file of the module, and says how a recipe's
+// `load` path becomes PEFT's `base_model_name_or_path` / `revision`.
 import Foundation
+import Models
+import Pipeline
 
-struct PeftAdapterConfig: Codable, Equatable {
-    static let fileName = "adapter_config.json"
-    /// `all-linear` on a Llama-family model, resolved as PEFT does (every Linear but the LM head).
-    static let allLinear = ["down_proj", "gate_proj", "k_proj", "o_proj", "q_proj", "up_proj", "v_proj"]
+typealias PeftAdapterConfig = Models.PeftAdapterConfig
 
-    /// PEFT's `init_lora_weights`: `true` (Kaiming-uniform A) or `"gaussian"`.
-    enum InitLoraWeights: Codable, Equatable {
-        case kaiming, gaussian
-
-        init(from decoder: Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if (try? container.decode(Bool.self)) != nil { self = .kaiming; return }
-            self = try container.decode(String.self) == "gaussian" ? .gaussian : .kaiming
+extension PeftAdapterConfig {
+    /// This config with `base_model_name_or_path` (and `revision`) set from the `load` stage's
+    /// `path` param when its params keep it (`hf://org/name@rev` → `org/name` at `rev`). A local
+    /// path is hashed by content, not kept in the params: the field stays null then, as the base is
+    /// identified by content and a path on this machine would mean nothing elsewhere.
+    func identifyingBase(_ load: InputArtifact) -> PeftAdapterConfig {
+        var config = self
+        guard let object = try? JSONSerialization.jsonObject(with: Data(load.manifest.params.utf8)) as? [String: Any],
+              let path = object["path"] as? String, !path.isEmpty else { return config }
+        if path.hasPrefix("hf://") {
+            let name = String(path.dropFirst("hf://".count))
+            let parts = name.split(separator: "@", maxSplits: 1).map(String.init)
+            config.baseModelNameOrPath = parts[0]
+            config.revision = parts.count > 1 ? parts[1] : nil
+        } else {
+            config.baseModelNameOrPath = path
         }
-
-        func encode(to encoder: Encoder) throws {
-            var container = encoder.singleValueContainer()
-            switch self {
-            case .kaiming: try container.encode(true)
-            case .gaussian: try container.encode("gaussian")
-            }
-        }
-    }
-
-    var peftType = "LORA"
-    var taskType = "CAUSAL_LM"
-    var r: Int
-    var loraAlpha: Double
-    var loraDropout: Double
-    var targetModules: [String]
-    var bias = "none"
-    var useRslora: Bool
-    var useDora = false
-    var fanInFanOut = false
-    var inferenceMode = true
-    var baseModelNameOrPath: String?
-    var modulesToSave: [String]?
-    var initLoraWeights: InitLoraWeights
-
-    init(r: Int, loraAlpha: Double, loraDropout: Double, targetModules: [String], useRslora: Bool,
-         baseModelNameOrPath: String?, modulesToSave: [String], initLoraWeights: InitLoraWeights) {
-        self.r = r
-        self.loraAlpha = loraAlpha
-        self.loraDropout = loraDropout
-        self.targetModules = targetModules
-        self.useRslora = useRslora
-        self.baseModelNameOrPath = baseModelNameOrPath
-        self.modulesToSave = modulesToSave.isEmpty ? nil : modulesToSave
-        self.initLoraWeights = initLoraWeights
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case peftType = "peft_type", taskType = "task_type", r, loraAlpha = "lora_alpha", loraDropout = "lora_dropout"
-        case targetModules = "target_modules", bias, useRslora = "use_rslora", useDora = "use_dora", fanInFanOut = "fan_in_fan_out"
-        case inferenceMode = "inference_mode", baseModelNameOrPath = "base_model_name_or_path", modulesToSave = "modules_to_save"
-        case initLoraWeights = "init_lora_weights"
+        return config
     }
 }

@@ -7,7 +7,7 @@ public enum Stages {
     /// and `apply` names the stages it cannot run yet.
     public static var builtinRegistry: StageRegistry {
         StageRegistry([LoadStage(), QuantizeStage(), PrepareKbitStage(), LoraStage(), DatasetStage(), TrainStage(), SaveStage(),
-                       ExportStage(), GenerateStage(), EvalStage(), PushStage()],
+                       MergeStage(), ExportStage(), GenerateStage(), EvalStage(), PushStage()],
                       remoteSources: HubRemoteSources())
     }
 }

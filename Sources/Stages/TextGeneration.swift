@@ -131,6 +131,13 @@ public final class TextGenerator {
         self.model = try bundle.loadModel(backend: backend, maxSequence: maxSequence)
     }
 
+    /// Loads `model` (base plus any adapter, see `InferenceModel.open`) on `backend`, with room for
+    /// `maxSequence` tokens (prompt + answer).
+    public init(model: InferenceModel, backend: any Backend, maxSequence: Int) throws {
+        self.bundle = model.bundle
+        self.model = try model.loadModel(backend: backend, maxSequence: maxSequence)
+    }
+
     /// The longest sequence the generator was planned for.
     public var maxSequence: Int { model.maxSequence }
 

@@ -126,8 +126,9 @@ struct TrainStage: StageImplementation {
     }
 
     /// Adapter mode: `adapter_model.safetensors` (f32, PEFT names) and the `lora` stage's
-    /// `adapter_config.json`. Full mode: the base artifact's files with `model.safetensors` replaced
-    /// by the trained weights (f32, transformers names). Both: `metrics.json`.
+    /// `adapter_config.json` (`base_model_name_or_path` from the `load` path). Full mode: the base
+    /// artifact's files with `model.safetensors` replaced by the trained weights (f32, transformers
+    /// names). Both: `metrics.json`.
     static func writeOutputs(_ model: TrainableModel, lineage: ModelLineage, full: Bool, outcome: TrainLoop.Outcome, to directory: URL) throws {
         let tensors = model.parameters.map {
             SafetensorsTensor(name: $0.name, shape: $0.value.shape.dims, floats: model.backend.readFloats($0.value))
@@ -141,7 +142,7 @@ struct TrainStage: StageImplementation {
             try SafetensorsWriter.write(tensors, metadata: ["format": "pt"], to: directory.appendingPathComponent("model.safetensors"))
         } else {
             try SafetensorsWriter.write(tensors, metadata: ["format": "pt"], to: directory.appendingPathComponent(adapterFile))
-            try StageJSON.write(lineage.lora!.config, to: directory.appendingPathComponent(PeftAdapterConfig.fileName))
+            try StageJSON.write(lineage.lora!.config.identifyingBase(lineage.base), to: directory.appendingPathComponent(PeftAdapterConfig.fileName))
         }
         try StageJSON.write(TrainMetrics(steps: outcome.steps, eval: outcome.evals, seconds: outcome.seconds, tokens: outcome.tokens),
                             to: directory.appendingPathComponent(metricsFile))
