@@ -38,6 +38,17 @@ public struct BitsAndBytesWeights: WeightSource {
         self.quantized = quantized
     }
 
+    /// The same checkpoint with every quantized weight rounded to bf16 after dequantization: the
+    /// weights a base quantized with `compute_dtype: bf16` is trained and used with.
+    public func roundingQuantizedToBF16() -> BitsAndBytesWeights {
+        BitsAndBytesWeights(dense: dense, quantized: quantized.mapValues { BF16RoundedWeight($0) })
+    }
+
+    private init(dense: SafetensorsWeights, quantized: [String: any DequantizableWeight]) {
+        self.dense = dense
+        self.quantized = quantized
+    }
+
     /// Module paths of the 4-bit (a `weight.quant_state.bitsandbytes__*` tensor) and 8-bit (a
     /// `SCB` tensor) Linears of `checkpoint`, sorted.
     public static func quantizedModules(_ checkpoint: SafetensorsCheckpoint) -> (fourBit: [String], int8: [String]) {

@@ -64,18 +64,13 @@ struct EvalStage: StageImplementation {
         return answers
     }
 
-    /// Model input → text generator: the one place that knows which artifacts can be generated from.
-    /// `maxSequence` gets the opened bundle (for its tokenizer and template) and returns the longest
-    /// sequence the generator must hold.
+    /// Model input → text generator: any model artifact `InferenceModel` opens (a loaded or merged
+    /// model, a full fine-tune, an adapter applied to its base). `maxSequence` gets the opened
+    /// bundle (for its tokenizer and template) and returns the longest sequence the generator must hold.
     private static func textGenerator(for input: InputArtifact, role: String, stageName: String,
                                       maxSequence: (ModelBundle) throws -> Int) throws -> TextGenerator {
-        guard FileManager.default.fileExists(atPath: input.file("config.json").path) else {
-            throw RunnerError("stage `\(stageName)`",
-                              "evaluating the output of a `\(input.manifest.kind)` stage (`\(input.stageName)`, input `\(role)`) is not supported yet",
-                              hint: "point `\(role)` at a `load` stage or a full `train` stage")
-        }
-        let bundle = try ModelBundle.open(input.directory)
-        return try TextGenerator(bundle: bundle, backend: CPUBackend(), maxSequence: try maxSequence(bundle))
+        let model = try InferenceModel.open(input, stageName: stageName)
+        return try TextGenerator(model: model, backend: CPUBackend(), maxSequence: try maxSequence(model.bundle))
     }
 
     /// `url`'s path relative to the recipe's directory when inside it (for messages and eval.json).

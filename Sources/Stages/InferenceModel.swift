@@ -65,20 +65,17 @@ public struct InferenceModel {
     }
 
     /// The dense weights a lineage's adapters were trained against: the `load` artifact's, or with a
-    /// `quantize` stage upstream each quantized Linear weight as dequantize(quantize(W)).
-    /// (Reads the settings the `quantize` stage records; a stored 4-bit checkpoint would be read here instead.)
+    /// `quantize` stage upstream its bitsandbytes checkpoint dequantized (rounded to bf16 when the
+    /// stage's `compute_dtype` is bf16, exactly as `train` saw them).
     static func baseWeights(_ lineage: ModelLineage) throws -> BaseWeights {
-        let bundle = try ModelBundle.open(lineage.base.directory)
-        guard let settings = lineage.quantize else {
+        guard let quantized = lineage.quantized, let settings = lineage.quantize else {
+            let bundle = try ModelBundle.open(lineage.base.directory)
             return BaseWeights(source: try bundle.weightSource(), config: bundle.config, transform: nil, quantization: nil)
         }
-        guard let type = FourBitType(rawValue: settings.method) else {
-            throw RunnerError("quantize.method", "`\(settings.method)` has no 4-bit round trip", hint: "use nf4 or fp4")
-        }
-        let skip = settings.skipModules
-        let transform = FourBitRoundTrip.transform(type: type, blockSize: settings.blockSize, doubleQuant: settings.doubleQuant,
-                                                   skip: { path in skip.contains { path == $0 || path.hasSuffix("." + $0) } })
-        return BaseWeights(source: try bundle.weightSource(), config: bundle.config, transform: transform, quantization: settings.method)
+        var source = try BitsAndBytesWeights(at: quantized.directory)
+        if settings.computeDType == "bf16" { source = source.roundingQuantizedToBF16() }
+        return BaseWeights(source: source, config: try LlamaConfig.load(contentsOf: quantized.directory), transform: nil,
+                           quantization: settings.method)
     }
 
     /// A base as adapters are applied to it: its weights and config, and how quantization changes them.
@@ -94,7 +91,7 @@ public struct InferenceModel {
         let weights = try AdaptedWeights(base: base.source, baseConfig: base.config, adapter: adapter,
                                          baseDescription: "the base model `\(bundle.location.lastPathComponent)`", transform: base.transform)
         var parts = ["\(base.config.architecture.rawValue) \(base.config.layerCount) layers"]
-        if let quantization = base.quantization { parts.append("\(quantization) round trip of the base") }
+        if let quantization = base.quantization { parts.append("dequantized \(quantization) base") }
         if let adapter {
             let ranks = Set(adapter.deltas.map(\.rank)).sorted().map(String.init).joined(separator: "/")
             parts.append("adapter r=\(ranks) on \(adapter.deltas.count) modules"
