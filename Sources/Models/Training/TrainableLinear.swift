@@ -92,9 +92,11 @@ final class TrainableLinear {
     private func materializeWeight() {
         guard let fourBit else { return }
         guard let buffer = weight.hostBuffer else { preconditionFailure("4-bit base weights need a host-memory backend") }
-        let start = (buffer.pointer + weight.byteOffset).assumingMemoryBound(to: Float.self)
+        let start = buffer.pointer + weight.byteOffset
         do {
-            try fourBit.dequantize(into: .f32(UnsafeMutableBufferPointer(start: start, count: weight.count)))
+            try fourBit.dequantize(into: weight.dtype == .bf16
+                ? .bf16(UnsafeMutableBufferPointer(start: start.assumingMemoryBound(to: UInt16.self), count: weight.count))
+                : .f32(UnsafeMutableBufferPointer(start: start.assumingMemoryBound(to: Float.self), count: weight.count)))
         } catch {
             preconditionFailure("dequantizing \(name): \(error)")   // shapes were checked at init
         }

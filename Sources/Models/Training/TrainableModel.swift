@@ -76,10 +76,12 @@ public final class TrainableModel {
     ///   - fourBitBase: QLoRA: frozen 4-bit weights by module path (`model.layers.0.self_attn.q_proj`), used
     ///     instead of the dense ones (see `FourBitBase.quantize`). Each is dequantized into one shared f32
     ///     scratch (the largest layer's size) right before each forward/backward use. LoRA mode only.
+    ///   - fourBitComputeType: the scratch's type: `.f32`, or `.bf16` for a backend that multiplies bf16
+    ///     weights on bf16 units (`CPUBackend(matmulPrecision: .bf16)`).
     /// - Throws: for bad LoRA settings (unknown target, rank above a layer's dimensions) or sizes.
     public init(config: LlamaConfig, weights: LlamaWeights, backend: any TrainingBackend, mode: TrainingMode,
                 maxBatch: Int, maxSequence: Int, gradientCheckpointing: Bool = false, lossChunkRows: Int = 256,
-                fourBitBase: [String: FourBitWeight] = [:]) throws {
+                fourBitBase: [String: FourBitWeight] = [:], fourBitComputeType: DType = .f32) throws {
         guard maxBatch > 0, maxSequence > 0, lossChunkRows > 0 else {
             throw RunnerError("training", "batch (\(maxBatch)), sequence length (\(maxSequence)) and loss chunk (\(lossChunkRows)) must be positive")
         }
@@ -107,7 +109,10 @@ public final class TrainableModel {
                               hint: "keys are module paths such as model.layers.0.self_attn.q_proj")
         }
         let largest = fourBitBase.values.map(\.count).max() ?? 0
-        let dequantScratch = largest > 0 ? backend.allocate([largest], dtype: .f32) : nil
+        guard fourBitComputeType == .f32 || fourBitComputeType == .bf16 else {
+            throw RunnerError("training", "4-bit weights dequantize to f32 or bf16, not \(fourBitComputeType)")
+        }
+        let dequantScratch = largest > 0 ? backend.allocate([largest], dtype: fourBitComputeType) : nil
         var params: [TrainableParameter] = []
         func master(_ t: Tensor) -> Tensor {
             let copy = backend.allocate(t.shape, dtype: .f32)
