@@ -47,7 +47,7 @@ import Testing
 
     @Test func roundsLikeTheScalarConversion() throws {
         let cpu = try CPUBackend(matmulPrecision: .bf16)
-        // Ties to even, carries into the exponent, infinities, NaN, subnormals: each value times 1,
+        // Ties to even, carries into the exponent, infinities, NaN, subnormals (flushed): each value times 1,
         // as a (40, 1) · (1, 1) product so no value meets another.
         let specials: [Float] = [1.00390625, 1.01171875, 3.3895314e38, .infinity, -.infinity, .nan, 1e-40, -2.5, 0x1.FFFFFEp0]
         let values = (0..<40).map { specials[$0 % specials.count] }
@@ -57,7 +57,12 @@ import Testing
         let got = cpu.readFloats(out)
         for (value, result) in zip(values, got) {
             let expected = FloatConversion.bf16ToFloat(FloatConversion.floatToBF16(value))
-            #expect(expected.isNaN ? result.isNaN : result == expected, "\(value) → \(result), expected \(expected)")
+            if expected.isSubnormal {
+                // oneDNN's bf16 kernels flush subnormal inputs to zero (DAZ); far below any activation's scale.
+                #expect(result == 0 || result == expected, "\(value) → \(result), expected 0 or \(expected)")
+            } else {
+                #expect(expected.isNaN ? result.isNaN : result == expected, "\(value) → \(result), expected \(expected)")
+            }
         }
     }
 }

@@ -4,7 +4,7 @@
 # gradient checkpointing on. Sides alternate within each repeat so load changes hit all of them;
 # each runs in its own process (peak RSS is per process). Run from anywhere:
 #   bench/train/run.sh [repeats=3] [steps=3]
-# Env: SIDES="runner-f32 runner-bf16 runner-nf4-bf16 peft-fp32 peft-nf4" to pick sides.
+# Env: SKIP_BUILD=1 runs the TrainBench already built; SIDES="runner-f32 runner-bf16 runner-nf4-bf16 peft-fp32 peft-nf4" to pick sides.
 # Prints a table (bench/train/summarize.py) and writes .build/bench-train/summary.json.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -15,7 +15,7 @@ out=.build/bench-train
 mkdir -p "$out"
 results="$out/results.jsonl"
 : > "$results"
-swift build -c release --product TrainBench 2>&1 | tail -1
+[ "${SKIP_BUILD:-0}" = 1 ] || swift build -c release --product TrainBench 2>&1 | tail -1
 model=models/SmolLM2-135M-Instruct.Q4_1.gguf
 common=(--batch 4 --seq 256 --rank 16 --steps "$steps" --warmup 1)
 
