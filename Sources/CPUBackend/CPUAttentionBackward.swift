@@ -26,6 +26,7 @@ extension CPUBackend {
         let probs = scratchFloats(2 * t * t + t, slot: "attention.backward")  // P (T, T), dP (T, T), D (T)
         let dProbs = probs + t * t, rowDots = probs + 2 * t * t
         let (qRow, kvRow) = (Int32(nh * hd), Int32(kvh * hd))
+        gemmFlops += 10 * Double(b * nh) * Double(t * t * hd)     // five (T, T, HD) products per (batch, head)
         for batch in 0..<b {
             let segBase = seg.map { $0 + batch * t }
             for head in 0..<nh {

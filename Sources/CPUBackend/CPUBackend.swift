@@ -1,5 +1,6 @@
 // The CPU backend: host memory, OpenBLAS GEMM, Swift SIMD kernels on all cores.
 // This file holds memory management; each group of ops lives in its own CPU*.swift file.
+import Basics
 import CBLAS
 import Compute
 import Foundation
@@ -16,10 +17,53 @@ public final class CPUBackend: Backend {
     /// (whose bf16 widening uses `scratch`) keep their own intermediate data intact.
     var namedScratch: [String: HostBuffer] = [:]
 
+    /// bf16 matmuls (oneDNN) when the backend computes in bf16; nil in the default f32 mode.
+    let oneDNN: OneDNNMatmul?
+
     /// - Parameter threads: cores to use (OpenBLAS and the Swift loops); nil keeps all cores.
     public init(threads: Int? = nil) {
         if let threads { openblas_set_num_threads(Int32(threads)) }
+        oneDNN = nil
     }
+
+    /// A backend with an explicit matmul precision.
+    ///
+    /// With `.bf16`, every `matmul` whose right-hand side is stored as bf16 (weights loaded or
+    /// dequantized as bf16) rounds its left-hand side to bf16 and multiplies with f32 accumulation
+    /// (oneDNN; relative error ≈ 2⁻⁸ per product instead of f32's 2⁻²⁴). f32 right-hand sides
+    /// (LoRA adapters, attention, trained weights) stay exact f32 either way.
+    /// - Throws: when `.bf16` is asked for and oneDNN has no bf16 matmul for this CPU.
+    public convenience init(threads: Int? = nil, matmulPrecision: MatmulPrecision) throws {
+        switch matmulPrecision {
+        case .f32:
+            self.init(threads: threads)
+        case .bf16:
+            guard let engine = OneDNNMatmul() else {
+                throw RunnerError("cpu backend", "oneDNN could not open a CPU engine", hint: "install libdnnl (apt-get install libdnnl-dev) or use f32")
+            }
+            let probe = OneDNNMatmul.Problem(m: 16, n: 16, k: 16, transposeA: false, transposeB: true, alpha: 1, beta: 0)
+            guard let kernel = engine.implementation(probe) else {
+                throw RunnerError("cpu backend", "oneDNN has no bf16 matmul for this CPU (it needs AVX-512 or AMX)", hint: "compute in f32")
+            }
+            self.init(threads: threads, oneDNN: engine)
+            bf16Kernel = kernel
+        }
+    }
+
+    private init(threads: Int?, oneDNN: OneDNNMatmul) {
+        if let threads { openblas_set_num_threads(Int32(threads)) }
+        self.oneDNN = oneDNN
+    }
+
+    /// How matmuls by bf16 weights compute.
+    public var matmulPrecision: MatmulPrecision { oneDNN == nil ? .f32 : .bf16 }
+
+    /// The oneDNN kernel bf16 matmuls run on (e.g. `brg:avx512_core_bf16`); nil in f32 mode.
+    public private(set) var bf16Kernel: String?
+
+    /// Floating-point operations (2·M·N·K per product) of every GEMM this backend has run, including
+    /// attention's: what benchmarks divide by time to get the effective GEMM rate.
+    public internal(set) var gemmFlops: Double = 0
 
     /// Worker count the kernels split loops over.
     public var workers: Int { Parallel.workers }
@@ -124,6 +168,14 @@ public final class CPUBackend: Backend {
         precondition(t.dtype == .i32, "expected an i32 tensor, got \(t)")
         return raw(t).assumingMemoryBound(to: Int32.self)
     }
+}
+
+/// The arithmetic of matmuls whose right-hand side is stored in bf16.
+public enum MatmulPrecision: String, Sendable {
+    /// Widen the bf16 weights to f32 and multiply in f32 (exact products): the reference semantics.
+    case f32
+    /// Round the left-hand side to bf16 and use the CPU's bf16 dot-product units, accumulating in f32.
+    case bf16
 }
 
 /// Copies one row of `count` elements between float or integer types.

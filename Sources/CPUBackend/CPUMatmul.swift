@@ -1,5 +1,6 @@
 // Matrix multiply on the CPU: OpenBLAS sgemm (sgemv for single rows), f32 accumulation.
-// bf16/f16 right-hand sides are widened to f32 in worker scratch before the call.
+// bf16/f16 right-hand sides are widened to f32 in worker scratch before the call — or, when the
+// backend computes in bf16, multiplied as bf16 by oneDNN (the left side rounded to bf16 per call).
 import CBLAS
 import Compute
 
@@ -14,6 +15,11 @@ extension CPUBackend {
         precondition(k == kb && out.shape[0] == m && out.shape[1] == n,
                      "matmul shapes do not fit: out \(out.shape), a \(a.shape)\(transposeA ? "ᵀ" : ""), b \(b.shape)\(transposeB ? "ᵀ" : "")")
         guard m > 0, n > 0 else { return }
+        gemmFlops += 2 * Double(m) * Double(n) * Double(k)
+        if b.dtype == .bf16, let oneDNN {
+            bf16Matmul(oneDNN, out, a, b, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, alpha: alpha, beta: beta)
+            return
+        }
         let bf: UnsafePointer<Float>
         switch b.dtype {
         case .f32: bf = UnsafePointer(f32(b))
@@ -39,5 +45,45 @@ extension CPUBackend {
         }
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, ap, lda, bf, ldb, beta, cp, Int32(n))
+    }
+}
+
+extension CPUBackend {
+    /// `out = alpha · op(a) · op(b) + beta · out` with a rounded to bf16 (nearest even), b bf16 as
+    /// stored, f32 products summed in f32 by oneDNN.
+    func bf16Matmul(_ engine: OneDNNMatmul, _ out: Tensor, _ a: Tensor, _ b: Tensor, m: Int, n: Int, k: Int,
+                    transposeA: Bool, transposeB: Bool, alpha: Float, beta: Float) {
+        precondition(a.dtype == .f32 && out.dtype == .f32, "bf16 matmul wants f32 activations and output: \(out) = \(a) · \(b)")
+        let count = m * k
+        let rounded = UnsafeMutableRawPointer(scratchFloats((count + 1) / 2, slot: "matmul.bf16")).assumingMemoryBound(to: UInt16.self)
+        let source = f32(a)
+        Parallel.forEach((count + 8191) / 8192, work: 8192) { blocks in
+            let start = blocks.lowerBound * 8192, end = min(count, blocks.upperBound * 8192)
+            roundToBF16(source + start, rounded + start, end - start)
+        }
+        do {
+            try engine.run(OneDNNMatmul.Problem(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, alpha: alpha, beta: beta),
+                           a: rounded, b: raw(b), c: f32(out))
+        } catch {
+            preconditionFailure("bf16 matmul \(out.shape) = \(a.shape) · \(b.shape): \(error)")
+        }
+    }
+}
+
+/// f32 → bf16 bits, round to nearest even (NaN stays NaN), 16 lanes at a time.
+func roundToBF16(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<UInt16>, _ count: Int) {
+    typealias Bits = SIMD16<UInt32>
+    var i = 0
+    while i + 16 <= count {
+        let bits = UnsafeRawPointer(source + i).loadUnaligned(as: Bits.self)
+        let rounded = (bits &+ (Bits(repeating: 0x7FFF) &+ ((bits &>> 16) & 1))) &>> 16
+        let nan = (bits & 0x7FFF_FFFF) .> Bits(repeating: 0x7F80_0000)
+        let result = rounded.replacing(with: (bits &>> 16) | 0x40, where: nan)
+        UnsafeMutableRawPointer(target + i).storeBytes(of: SIMD16<UInt16>(truncatingIfNeeded: result), as: SIMD16<UInt16>.self)
+        i += 16
+    }
+    while i < count {
+        target[i] = FloatConversion.floatToBF16(source[i])
+        i += 1
     }
 }

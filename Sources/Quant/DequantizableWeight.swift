@@ -9,11 +9,24 @@ public protocol DequantizableWeight: Sendable {
     var shape: [Int] { get }
     /// Dequantizes every element, row-major, into `out` (exactly `shape` product elements).
     func dequantize(intoFloats out: UnsafeMutableBufferPointer<Float>) throws
+    /// The same values rounded to bf16 (nearest even), for a backend that multiplies bf16 weights.
+    func dequantize(intoBF16 out: UnsafeMutableBufferPointer<UInt16>) throws
 }
 
 extension DequantizableWeight {
     /// Number of elements.
     public var elementCount: Int { shape.reduce(1, *) }
+
+    /// Default: dequantize to f32 in a temporary buffer, then round to bf16.
+    public func dequantize(intoBF16 out: UnsafeMutableBufferPointer<UInt16>) throws {
+        try dequantizeToBF16ThroughFloats(out)
+    }
+
+    func dequantizeToBF16ThroughFloats(_ out: UnsafeMutableBufferPointer<UInt16>) throws {
+        var floats = [Float](repeating: 0, count: out.count)
+        try floats.withUnsafeMutableBufferPointer { try dequantize(intoFloats: $0) }
+        for i in out.indices { out[i] = FloatConversion.floatToBF16(floats[i]) }
+    }
 }
 
 extension FourBitWeight: DequantizableWeight {
@@ -26,6 +39,11 @@ extension FourBitWeight: DequantizableWeight {
         case .f16: for i in out.indices { out[i] = FloatConversion.f16ToFloat(FloatConversion.floatToF16(out[i])) }
         default: break
         }
+    }
+
+    /// Straight to bf16 for f32/bf16 weights; an f16 weight is rounded to f16 first, as above.
+    public func dequantize(intoBF16 out: UnsafeMutableBufferPointer<UInt16>) throws {
+        if dtype == .f16 { try dequantizeToBF16ThroughFloats(out) } else { try dequantize(into: .bf16(out)) }
     }
 }
 

@@ -1,6 +1,9 @@
 // Training-step speed on the CPU backend: SmolLM2 forward+backward tokens/s with LoRA on every
-// linear layer, and the forward alone, so the report can say where the time goes.
-// Usage: swift run -c release TrainBench [model.gguf] [--batch 4] [--seq 256] [--rank 16] [--steps 3] [--no-checkpointing]
+// linear layer (optionally over an NF4 base, optionally with bf16 matmuls), the GEMM work a step
+// issues, and the machine's GEMM peak measured in the same process, so the report can say how
+// close a step comes to it. Prints one JSON line (bench/train/run.sh compares it with PEFT).
+// Usage: swift run -c release TrainBench [model.gguf] [--batch 4] [--seq 256] [--rank 16] [--steps 3]
+//        [--warmup 1] [--no-checkpointing] [--nf4] [--bf16] [--forward]
 import Compute
 import CPUBackend
 import Formats
@@ -19,35 +22,65 @@ func option(_ name: String, _ fallback: Int) -> Int {
     arguments.removeSubrange(i...i + 1)
     return v
 }
-let (batch, sequence, rank, steps) = (option("--batch", 4), option("--seq", 256), option("--rank", 16), option("--steps", 3))
-let checkpointing = !arguments.contains("--no-checkpointing")
-arguments.removeAll { $0 == "--no-checkpointing" }
+func flag(_ name: String) -> Bool {
+    defer { arguments.removeAll { $0 == name } }
+    return arguments.contains(name)
+}
+let (batch, sequence, rank) = (option("--batch", 4), option("--seq", 256), option("--rank", 16))
+let (steps, warmup) = (option("--steps", 3), option("--warmup", 1))
+let checkpointing = !flag("--no-checkpointing")
+let (nf4, bf16, timeForward) = (flag("--nf4"), flag("--bf16"), flag("--forward"))
 let path = arguments.first ?? "models/SmolLM2-135M-Instruct.Q4_1.gguf"
 
-let backend = CPUBackend()
-let source = try GGUFWeights(contentsOf: URL(fileURLWithPath: path))
-let config = try LlamaConfig.fromGGUF(source.file)
-let weights = try LlamaWeights.load(from: source, config: config, backend: backend)
-let model = try TrainableModel(config: config, weights: weights, backend: backend,
-                               mode: .lora(LoraConfig(rank: rank, alpha: 2 * Float(rank), targets: .allLinear)),
-                               maxBatch: batch, maxSequence: sequence, gradientCheckpointing: checkpointing)
+let backend = try CPUBackend(matmulPrecision: bf16 ? .bf16 : .f32)
+let peak = GEMMPeak.measure(backend: backend)
+
+/// Loads the model inside a function so that, with an NF4 base, the dense weights it was quantized
+/// from are freed before training starts (as the train stage does).
+func makeModel() throws -> TrainableModel {
+    let source = try GGUFWeights(contentsOf: URL(fileURLWithPath: path))
+    let config = try LlamaConfig.fromGGUF(source.file)
+    let weights = try LlamaWeights.load(from: source, config: config, backend: backend, dtype: bf16 && !nf4 ? .bf16 : .f32)
+    let fourBit = nf4 ? try FourBitBase.quantize(weights, config: config, backend: backend) : [:]
+    return try TrainableModel(config: config, weights: weights, backend: backend,
+                              mode: .lora(LoraConfig(rank: rank, alpha: 2 * Float(rank), targets: .allLinear)),
+                              maxBatch: batch, maxSequence: sequence, gradientCheckpointing: checkpointing,
+                              fourBitBase: fourBit, dequantizedType: bf16 ? .bf16 : .f32)
+}
+let model = try makeModel()
 var rng = SystemRandomNumberGenerator()
-let tokens = (0..<batch * sequence).map { _ in Int32.random(in: 0..<Int32(config.vocabSize), using: &rng) }
+let tokens = (0..<batch * sequence).map { _ in Int32.random(in: 0..<Int32(model.config.vocabSize), using: &rng) }
 let trainingBatch = TrainingBatch(tokens: tokens, labels: tokens, batchSize: batch)
 
-_ = try model.forwardBackward(trainingBatch)   // warm-up: scratch growth, page faults
-var best = Double.infinity, bestForward = Double.infinity
+for _ in 0..<max(warmup, 1) { _ = try model.forwardBackward(trainingBatch) }   // scratch growth, page faults, oneDNN JIT
+var stepSeconds: [Double] = [], forwardSeconds: [Double] = []
+var stepFlops = 0.0
 for step in 0..<steps {
-    best = min(best, try seconds { _ = try model.forwardBackward(trainingBatch, step: step) })
-    bestForward = min(bestForward, try seconds { _ = try model.loss(trainingBatch) })
+    let before = backend.gemmFlops
+    stepSeconds.append(try seconds { _ = try model.forwardBackward(trainingBatch, step: step) })
+    stepFlops = backend.gemmFlops - before
+    if timeForward { forwardSeconds.append(try seconds { _ = try model.loss(trainingBatch) }) }
 }
-let n = Double(batch * sequence)
-let result: [String: Any] = [
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.isEmpty ? .nan : (sorted[(sorted.count - 1) / 2] + sorted[sorted.count / 2]) / 2
+}
+var usage = rusage()
+getrusage(RUSAGE_SELF.rawValue, &usage)
+let n = Double(batch * sequence), stepMedian = median(stepSeconds)
+let gemmRate = stepFlops / stepMedian / 1e9
+var result: [String: Any] = [
+    "side": "runner" + (nf4 ? "-nf4" : "") + (bf16 ? "-bf16" : "-f32"),
     "model": (path as NSString).lastPathComponent, "batch": batch, "sequence": sequence, "lora_rank": rank,
     "checkpointing": checkpointing, "trainable_parameters": model.trainableParameterCount,
-    "arena_mib": Double(model.arenaBytes) / 1_048_576,
-    "forward_backward_seconds": best, "train_tokens_per_second": n / best,
-    "forward_seconds": bestForward, "forward_tokens_per_second": n / bestForward,
+    "arena_mib": Double(model.arenaBytes) / 1_048_576, "threads": backend.workers,
+    "step_seconds": stepSeconds, "tokens_per_second": n / stepMedian,
+    "step_gemm_gflop": stepFlops / 1e9, "step_gemm_gflops_per_second": gemmRate,
+    "peak_sgemm_gflops_per_second": peak.f32, "peak_rss_mib": Double(usage.ru_maxrss) / 1024,
 ]
+if let kernel = backend.bf16Kernel { result["bf16_kernel"] = kernel }
+if let bf16Peak = peak.bf16 { result["peak_bf16_gflops_per_second"] = bf16Peak }
+result["fraction_of_gemm_peak"] = gemmRate / (bf16 ? peak.bf16 ?? peak.f32 : peak.f32)
+if timeForward { result["forward_tokens_per_second"] = n / median(forwardSeconds) }
 let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
 print(String(decoding: json, as: UTF8.self))

@@ -93,9 +93,13 @@ final class TrainableLinear {
     private func materializeWeight() {
         guard let quantized else { return }
         guard let buffer = weight.hostBuffer else { preconditionFailure("4-bit base weights need a host-memory backend") }
-        let start = (buffer.pointer + weight.byteOffset).assumingMemoryBound(to: Float.self)
+        let start = buffer.pointer + weight.byteOffset
         do {
-            try quantized.dequantize(intoFloats: UnsafeMutableBufferPointer(start: start, count: weight.count))
+            if weight.dtype == .bf16 {
+                try quantized.dequantize(intoBF16: UnsafeMutableBufferPointer(start: start.assumingMemoryBound(to: UInt16.self), count: weight.count))
+            } else {
+                try quantized.dequantize(intoFloats: UnsafeMutableBufferPointer(start: start.assumingMemoryBound(to: Float.self), count: weight.count))
+            }
         } catch {
             preconditionFailure("dequantizing \(name): \(error)")   // shapes were checked at init
         }

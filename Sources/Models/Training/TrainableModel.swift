@@ -78,10 +78,13 @@ public final class TrainableModel {
     ///     scratch (the largest layer's size) right before each forward/backward use. LoRA mode only.
     ///   - quantizedBase: the same for any quantized weight (NF4/FP4, LLM.int8 row-wise, or one rounded to
     ///     bf16 for a bf16 compute dtype), e.g. `BitsAndBytesWeights.quantized`. Merged with `fourBitBase`.
+    ///   - dequantizedType: the scratch's type: `.f32`, or `.bf16` for a backend that multiplies bf16
+    ///     weights on bf16 units (`CPUBackend(matmulPrecision: .bf16)`).
     /// - Throws: for bad LoRA settings (unknown target, rank above a layer's dimensions) or sizes.
     public init(config: LlamaConfig, weights: LlamaWeights, backend: any TrainingBackend, mode: TrainingMode,
                 maxBatch: Int, maxSequence: Int, gradientCheckpointing: Bool = false, lossChunkRows: Int = 256,
-                fourBitBase: [String: FourBitWeight] = [:], quantizedBase: [String: any DequantizableWeight] = [:]) throws {
+                fourBitBase: [String: FourBitWeight] = [:], quantizedBase: [String: any DequantizableWeight] = [:],
+                dequantizedType: DType = .f32) throws {
         guard maxBatch > 0, maxSequence > 0, lossChunkRows > 0 else {
             throw RunnerError("training", "batch (\(maxBatch)), sequence length (\(maxSequence)) and loss chunk (\(lossChunkRows)) must be positive")
         }
@@ -111,7 +114,10 @@ public final class TrainableModel {
                               hint: "keys are module paths such as model.layers.0.self_attn.q_proj")
         }
         let largest = frozenQuantized.values.map(\.elementCount).max() ?? 0
-        let dequantScratch = largest > 0 ? backend.allocate([largest], dtype: .f32) : nil
+        guard dequantizedType == .f32 || dequantizedType == .bf16 else {
+            throw RunnerError("training", "quantized weights dequantize to f32 or bf16, not \(dequantizedType)")
+        }
+        let dequantScratch = largest > 0 ? backend.allocate([largest], dtype: dequantizedType) : nil
         var params: [TrainableParameter] = []
         func master(_ t: Tensor) -> Tensor {
             let copy = backend.allocate(t.shape, dtype: .f32)
