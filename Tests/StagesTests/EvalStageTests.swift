@@ -152,13 +152,13 @@ private func runEval(project: URL, questionsName: String, questions: String, par
     #expect(message("q.jsonl", #"{"prompt": "x", "reference": "y"}"#).contains("no question has facts, so fact_recall cannot be computed"))
     #expect(message("q.csv", "prompt,reference\nx,y\n").contains("must be JSON or JSON Lines"))
     #expect(message("empty.json", "[]").contains("no questions") || message("empty.json", "[]").contains("no list"))
-    // A model input that cannot be generated from yet is named, with the role.
+    // A model input whose artifact lacks what generation needs is named, with the missing file.
     let lora = InputArtifact(stageName: "adapter", key: "a", directory: project, manifest: manifest(kind: "lora", stage: "adapter"))
     do {
         _ = try runEval(project: project, questionsName: "q.jsonl", questions: #"{"prompt": "x", "facts": ["y"], "reference": "y"}"#,
                         params: "    model: base", inputs: ["model": lora])
         Issue.record("expected an error")
     } catch {
-        #expect("\(error)".contains("evaluating the output of a `lora` stage (`adapter`, input `model`) is not supported yet"), "\(error)")
+        #expect("\(error)".contains("adapter_config.json: is missing (the artifact is incomplete"), "\(error)")
     }
 }
