@@ -71,25 +71,27 @@ let package = Package(
                           exclude: ["run.sh", "bench_hf.py", "make_corpus.py"]),
 
         // Tests
+        // Shared test support: the tiny model fixture, the byte tokenizer, docs/RELIABILITY.md tables.
+        .target(name: "RunnerTestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "BasicsTests", dependencies: ["Basics"]),
-        .testTarget(name: "RecipeTests", dependencies: ["Recipe", "Basics"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RecipeTests", dependencies: ["RunnerTestSupport", "Recipe", "Basics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Recipe", "Basics", "PipelineTestStages"]),
         // Test-only stage implementations and a `runner` built with them (never shipped).
         .target(name: "PipelineTestStages", dependencies: ["Pipeline", "Recipe", "Basics"], path: "Tests/TestStages"),
         .executableTarget(name: "runner-testkit", dependencies: ["RunnerCLI", "PipelineTestStages", "Pipeline", "Recipe"], path: "Tests/TestKit"),
         .testTarget(name: "ComputeTests", dependencies: ["Compute", "CPUBackend"], swiftSettings: numericSettings),
-        .testTarget(name: "FormatsTests", dependencies: ["Formats", "Quant", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
-        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Formats", "Models"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FormatsTests", dependencies: ["RunnerTestSupport", "Formats", "Quant", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
+        .testTarget(name: "TokenizerTests", dependencies: ["RunnerTestSupport", "Tokenizer", "Formats", "Models"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "CPUBackend", "Formats", "Tokenizer", "Compute", "Quant"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
         .testTarget(name: "QuantTests", dependencies: ["Quant", "Compute", "Basics"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
         .testTarget(name: "DataTests", dependencies: ["Data", "Tokenizer", "ChatTemplate", "Formats", "Stages", "Pipeline", "Recipe", "Models", "Basics"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "CPUBackend", "Quant", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
-        .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplate"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "HubTests", dependencies: ["Hub", "Basics", "runner"]),
+        .testTarget(name: "ChatTemplateTests", dependencies: ["RunnerTestSupport", "ChatTemplate"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "HubTests", dependencies: ["RunnerTestSupport", "Hub", "Basics", "runner"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Basics"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "StagesTests", dependencies: ["Stages", "Pipeline", "Recipe", "Models", "CPUBackend", "Formats", "Quant", "Tokenizer", "Data", "Training", "Compute", "Basics"],
+        .testTarget(name: "StagesTests", dependencies: ["RunnerTestSupport", "Stages", "Pipeline", "Recipe", "Models", "CPUBackend", "Formats", "Quant", "Tokenizer", "Data", "Training", "Compute", "Basics"],
                     resources: [.copy("Fixtures")], swiftSettings: numericSettings),
-        .testTarget(name: "CLITests", dependencies: ["RunnerCLI", "Pipeline", "Recipe", "Basics", "PipelineTestStages", "runner-testkit", "runner"]),
+        .testTarget(name: "CLITests", dependencies: ["RunnerTestSupport", "RunnerCLI", "Pipeline", "Recipe", "Basics", "PipelineTestStages", "runner-testkit", "runner"]),
     ]
 )

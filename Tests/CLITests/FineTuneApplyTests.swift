@@ -2,32 +2,11 @@
 // load → quantize → prepare_kbit → lora → dataset → train → save, then a second apply is all cache hits.
 import Foundation
 import Pipeline
+import RunnerTestSupport
 import Testing
 
 private let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-private let tinyModel = packageRoot.appendingPathComponent("Tests/ModelsTests/Fixtures/tiny/llama_tied_bf16")
-
-/// A byte-level BPE tokenizer.json without merges: one token per byte (id = byte value), exactly the
-/// tiny model's 256-token vocabulary. Bytes map to characters as GPT-2's `bytes_to_unicode`.
-private func byteTokenizerJSON() throws -> Data {
-    var printable = Array(33...126) + Array(161...172) + Array(174...255)
-    var characters = printable
-    var extra = 0
-    for byte in 0..<256 where !printable.contains(byte) {
-        printable.append(byte)
-        characters.append(256 + extra)
-        extra += 1
-    }
-    var vocab: [String: Int] = [:]
-    for (byte, scalar) in zip(printable, characters) { vocab[String(UnicodeScalar(UInt32(scalar))!)] = byte }
-    let byteLevel: [String: Any] = ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true]
-    let json: [String: Any] = [
-        "version": "1.0", "added_tokens": [[String: Any]](), "normalizer": NSNull(), "pre_tokenizer": byteLevel,
-        "post_processor": NSNull(), "decoder": byteLevel,
-        "model": ["type": "BPE", "vocab": vocab, "merges": [String](), "ignore_merges": false, "byte_fallback": false, "fuse_unk": false],
-    ]
-    return try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
-}
+private let tinyModel = TinyModelFixture.directory
 
 private let recipe = """
     version: 1
@@ -50,7 +29,7 @@ private func writeProject(_ p: Project) throws {
     for name in ["config.json", "model.safetensors"] {
         try FileManager.default.copyItem(at: tinyModel.appendingPathComponent(name), to: p.url("model/\(name)"))
     }
-    try byteTokenizerJSON().write(to: p.url("model/tokenizer.json"))
+    try TinyModelFixture.byteTokenizerJSON().write(to: p.url("model/tokenizer.json"))
     let colors = ["red", "green", "blue", "black", "white", "amber", "violet", "grey"]
     let lines = colors.map { #"{"prompt": "Q: favorite color? A:", "completion": " \#($0) is nice"}"# }
         + colors.map { #"{"prompt": "Say \#($0):", "completion": " \#($0) \#($0) \#($0)"}"# }

@@ -2,6 +2,7 @@
 // transformers produced for the same prompts (Tests/ModelsTests/Fixtures/smollm2/reference.json,
 // written by tools/reference/model_fixtures.py).
 import Foundation
+import RunnerTestSupport
 import Testing
 
 private let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -80,29 +81,8 @@ private func tokenize(_ text: String, in project: Project) throws -> [Int32] {
 
 // MARK: - Adapters: `runner generate --adapter`, generate from trained lineages, merge (tiny model)
 
-private let tinyTied = packageRoot.appendingPathComponent("Tests/ModelsTests/Fixtures/tiny/llama_tied_bf16")
+private let tinyTied = TinyModelFixture.directory
 private let adapterFixtures = packageRoot.appendingPathComponent("Tests/StagesTests/Fixtures/adapters")
-
-/// One token per byte (id = byte value), GPT-2's byte-to-character map: the tiny models' 256-token vocabulary.
-private func byteTokenizerJSON() throws -> Data {
-    var printable = Array(33...126) + Array(161...172) + Array(174...255)
-    var characters = printable
-    var extra = 0
-    for byte in 0..<256 where !printable.contains(byte) {
-        printable.append(byte)
-        characters.append(256 + extra)
-        extra += 1
-    }
-    var vocab: [String: Int] = [:]
-    for (byte, scalar) in zip(printable, characters) { vocab[String(UnicodeScalar(UInt32(scalar))!)] = byte }
-    let byteLevel: [String: Any] = ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true]
-    let json: [String: Any] = [
-        "version": "1.0", "added_tokens": [[String: Any]](), "normalizer": NSNull(), "pre_tokenizer": byteLevel,
-        "post_processor": NSNull(), "decoder": byteLevel,
-        "model": ["type": "BPE", "vocab": vocab, "merges": [String](), "ignore_merges": false, "byte_fallback": false, "fuse_unk": false],
-    ]
-    return try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
-}
 
 /// A tiny model directory (config, weights, byte tokenizer) at `relative` inside the project.
 private func writeTinyModel(_ p: Project, from source: URL = tinyTied, at relative: String = "model") throws {
@@ -110,7 +90,7 @@ private func writeTinyModel(_ p: Project, from source: URL = tinyTied, at relati
     for name in ["config.json", "model.safetensors"] {
         try FileManager.default.copyItem(at: source.appendingPathComponent(name), to: p.url("\(relative)/\(name)"))
     }
-    try byteTokenizerJSON().write(to: p.url("\(relative)/tokenizer.json"))
+    try TinyModelFixture.byteTokenizerJSON().write(to: p.url("\(relative)/tokenizer.json"))
 }
 
 private struct AdapterGreedy: Decodable {

@@ -4,34 +4,14 @@
 import Foundation
 import Pipeline
 import RunnerCLI
+import RunnerTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
 
 private let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-private let tinyModel = packageRoot.appendingPathComponent("Tests/ModelsTests/Fixtures/tiny/llama_tied_bf16")
-
-/// A one-token-per-byte tokenizer.json for the tiny model (GPT-2's `bytes_to_unicode` alphabet).
-private func byteTokenizerJSON() throws -> Data {
-    var printable = Array(33...126) + Array(161...172) + Array(174...255)
-    var characters = printable
-    var extra = 0
-    for byte in 0..<256 where !printable.contains(byte) {
-        printable.append(byte)
-        characters.append(256 + extra)
-        extra += 1
-    }
-    var vocab: [String: Int] = [:]
-    for (byte, scalar) in zip(printable, characters) { vocab[String(UnicodeScalar(UInt32(scalar))!)] = byte }
-    let byteLevel: [String: Any] = ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true]
-    let json: [String: Any] = [
-        "version": "1.0", "added_tokens": [[String: Any]](), "normalizer": NSNull(), "pre_tokenizer": byteLevel,
-        "post_processor": NSNull(), "decoder": byteLevel,
-        "model": ["type": "BPE", "vocab": vocab, "merges": [String](), "ignore_merges": false, "byte_fallback": false, "fuse_unk": false],
-    ]
-    return try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
-}
+private let tinyModel = TinyModelFixture.directory
 
 /// QLoRA with dropout, 120 steps (long enough to be caught mid-training), a checkpoint every 10.
 private let resumeRecipe = """
@@ -53,7 +33,7 @@ private func writeResumeProject(_ p: Project) throws {
     for name in ["config.json", "model.safetensors"] {
         try FileManager.default.copyItem(at: tinyModel.appendingPathComponent(name), to: p.url("model/\(name)"))
     }
-    try byteTokenizerJSON().write(to: p.url("model/tokenizer.json"))
+    try TinyModelFixture.byteTokenizerJSON().write(to: p.url("model/tokenizer.json"))
     let colors = ["red", "green", "blue", "black", "white", "amber", "violet", "grey"]
     let lines = colors.map { #"{"prompt": "Q: favorite color? A:", "completion": " \#($0) is nice"}"# }
         + colors.map { #"{"prompt": "Say \#($0):", "completion": " \#($0) \#($0) \#($0)"}"# }

@@ -2,6 +2,7 @@
 // tests: each fails to parse or render exactly as docs/RELIABILITY.md lists, within the default limits.
 import ChatTemplate
 import Foundation
+import RunnerTestSupport
 import Testing
 
 struct HostileCorpusTests {

@@ -3,6 +3,7 @@
 import Basics
 import Foundation
 import Formats
+import RunnerTestSupport
 import Testing
 
 struct HostileCorpusTests {

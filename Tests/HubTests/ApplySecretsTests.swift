@@ -4,6 +4,7 @@
 // cache key follows the commit the revision points at.
 import Foundation
 import Hub
+import RunnerTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -11,7 +12,7 @@ import Glibc
 
 private let secret = "hf_e2eSECRETtoken4242xyz"
 private let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-private let tinyModel = packageRoot.appendingPathComponent("Tests/ModelsTests/Fixtures/tiny/llama_tied_bf16")
+private let tinyModel = TinyModelFixture.directory
 
 /// Where SwiftPM put the `runner` executable (next to the test bundle).
 private let runnerExecutable: URL = {
@@ -19,24 +20,6 @@ private let runnerExecutable: URL = {
     while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("runner").path), dir.path != "/" { dir = dir.deletingLastPathComponent() }
     return dir.appendingPathComponent("runner")
 }()
-
-/// A byte-level BPE tokenizer.json with one token per byte: the tiny model's 256-token vocabulary.
-private func byteTokenizerJSON() throws -> Data {
-    var bytes = Array(33...126) + Array(161...172) + Array(174...255)
-    var scalars = bytes
-    for byte in 0..<256 where !bytes.contains(byte) {
-        bytes.append(byte)
-        scalars.append(256 + scalars.count - 188)
-    }
-    var vocab: [String: Int] = [:]
-    for (byte, scalar) in zip(bytes, scalars) { vocab[String(UnicodeScalar(UInt32(scalar))!)] = byte }
-    let byteLevel: [String: Any] = ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true]
-    let json: [String: Any] = [
-        "version": "1.0", "added_tokens": [[String: Any]](), "normalizer": NSNull(), "pre_tokenizer": byteLevel, "post_processor": NSNull(),
-        "decoder": byteLevel, "model": ["type": "BPE", "vocab": vocab, "merges": [String](), "byte_fallback": false, "fuse_unk": false],
-    ]
-    return try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
-}
 
 private struct Result { var status: Int32; var output: String }
 
@@ -86,7 +69,7 @@ private func filesContaining(_ needle: String, under root: URL) -> [String] {
 @Test func applyLoadsFromAndPushesToTheHubWithoutLeakingTheToken() throws {
     let hub = try FakeHub(token: secret)
     let scratch = Scratch(); defer { scratch.cleanup() }
-    var files: [String: Data] = ["tokenizer.json": try byteTokenizerJSON(), "README.md": Data("# tiny\n".utf8)]
+    var files: [String: Data] = ["tokenizer.json": try TinyModelFixture.byteTokenizerJSON(), "README.md": Data("# tiny\n".utf8)]
     for name in ["config.json", "model.safetensors"] { files[name] = try Data(contentsOf: tinyModel.appendingPathComponent(name)) }
     let firstCommit = hub.seed("org/tiny", files: files)
     scratch.write("recipe.yaml", Data("""

@@ -3,6 +3,7 @@
 import Basics
 import Foundation
 import Recipe
+import RunnerTestSupport
 import Testing
 
 struct HostileCorpusTests {

@@ -5,34 +5,13 @@ import Foundation
 import Pipeline
 import Recipe
 import Stages
+import RunnerTestSupport
 import Testing
 
 enum QuantizeSupport {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let tinyModel = packageRoot.appendingPathComponent("Tests/ModelsTests/Fixtures/tiny/llama_tied_bf16")
+    static let tinyModel = TinyModelFixture.directory
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/quantize")
-
-    /// A byte-level BPE tokenizer.json without merges: token id = byte value, the tiny model's
-    /// 256-token vocabulary (bytes map to characters as GPT-2's `bytes_to_unicode`).
-    static func byteTokenizerJSON() throws -> Data {
-        var printable = Array(33...126) + Array(161...172) + Array(174...255)
-        var characters = printable
-        var extra = 0
-        for byte in 0..<256 where !printable.contains(byte) {
-            printable.append(byte)
-            characters.append(256 + extra)
-            extra += 1
-        }
-        var vocab: [String: Int] = [:]
-        for (byte, scalar) in zip(printable, characters) { vocab[String(UnicodeScalar(UInt32(scalar))!)] = byte }
-        let byteLevel: [String: Any] = ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true]
-        let json: [String: Any] = [
-            "version": "1.0", "added_tokens": [[String: Any]](), "normalizer": NSNull(), "pre_tokenizer": byteLevel,
-            "post_processor": NSNull(), "decoder": byteLevel,
-            "model": ["type": "BPE", "vocab": vocab, "merges": [String](), "ignore_merges": false, "byte_fallback": false, "fuse_unk": false],
-        ]
-        return try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
-    }
 
     /// A fresh project directory with `model/` (the tiny Llama, or the files of `modelFrom`) and `data.jsonl`.
     static func project(modelFrom: URL = tinyModel) throws -> URL {
@@ -42,7 +21,7 @@ enum QuantizeSupport {
         for name in ["config.json", "model.safetensors"] {
             try FileManager.default.copyItem(at: modelFrom.appendingPathComponent(name), to: model.appendingPathComponent(name))
         }
-        try byteTokenizerJSON().write(to: model.appendingPathComponent("tokenizer.json"))
+        try TinyModelFixture.byteTokenizerJSON().write(to: model.appendingPathComponent("tokenizer.json"))
         let colors = ["red", "green", "blue", "black", "white", "amber", "violet", "grey"]
         let lines = colors.map { #"{"prompt": "Q: favorite color? A:", "completion": " \#($0) is nice"}"# }
         try (lines.joined(separator: "\n") + "\n").write(to: root.appendingPathComponent("data.jsonl"), atomically: true, encoding: .utf8)

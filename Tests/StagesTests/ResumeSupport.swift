@@ -5,33 +5,12 @@ import Foundation
 import Pipeline
 import Recipe
 import Stages
+import RunnerTestSupport
 import Testing
 
 enum ResumeSupport {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let tinyModel = packageRoot.appendingPathComponent("Tests/ModelsTests/Fixtures/tiny/llama_tied_bf16")
-
-    /// A byte-level BPE tokenizer.json without merges: one token per byte (id = byte value), the tiny
-    /// model's 256-token vocabulary. Bytes map to characters as GPT-2's `bytes_to_unicode`.
-    static func byteTokenizerJSON() throws -> Data {
-        var printable = Array(33...126) + Array(161...172) + Array(174...255)
-        var characters = printable
-        var extra = 0
-        for byte in 0..<256 where !printable.contains(byte) {
-            printable.append(byte)
-            characters.append(256 + extra)
-            extra += 1
-        }
-        var vocab: [String: Int] = [:]
-        for (byte, scalar) in zip(printable, characters) { vocab[String(UnicodeScalar(UInt32(scalar))!)] = byte }
-        let byteLevel: [String: Any] = ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true]
-        let json: [String: Any] = [
-            "version": "1.0", "added_tokens": [[String: Any]](), "normalizer": NSNull(), "pre_tokenizer": byteLevel,
-            "post_processor": NSNull(), "decoder": byteLevel,
-            "model": ["type": "BPE", "vocab": vocab, "merges": [String](), "ignore_merges": false, "byte_fallback": false, "fuse_unk": false],
-        ]
-        return try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
-    }
+    static let tinyModel = TinyModelFixture.directory
 
     /// A LoRA (or QLoRA) fine-tune of 20 steps with dropout, evaluation every 5 steps and a
     /// checkpoint every `saveEvery` steps. `modules_to_save: [embed_tokens]` gives the optimizer one
@@ -60,7 +39,7 @@ enum ResumeSupport {
         for name in ["config.json", "model.safetensors"] {
             try FileManager.default.copyItem(at: tinyModel.appendingPathComponent(name), to: model.appendingPathComponent(name))
         }
-        try byteTokenizerJSON().write(to: model.appendingPathComponent("tokenizer.json"))
+        try TinyModelFixture.byteTokenizerJSON().write(to: model.appendingPathComponent("tokenizer.json"))
         let colors = ["red", "green", "blue", "black", "white", "amber", "violet", "grey"]
         let lines = colors.map { #"{"prompt": "Q: favorite color? A:", "completion": " \#($0) is nice"}"# }
             + colors.map { #"{"prompt": "Say \#($0):", "completion": " \#($0) \#($0) \#($0)"}"# }

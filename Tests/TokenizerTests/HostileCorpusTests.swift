@@ -1,6 +1,7 @@
 // The hostile tokenizer.json seeds of the fuzzers (fuzz/corpus/tokenizer/bad-*) as regression tests:
 // each fails (or loads) exactly as docs/RELIABILITY.md lists, and the valid seed tokenizes.
 import Foundation
+import RunnerTestSupport
 import Testing
 import Tokenizer
 

@@ -1,25 +1,29 @@
 // The generated tables of docs/RELIABILITY.md: every hostile seed input (fuzz/corpus/<target>/bad-*)
 // runs through its loader, and the first line of what happens is compared with the table row.
-// RUNNER_UPDATE_GOLDEN=1 rewrites the table from the code. (Each test target keeps a copy of this file.)
+// RUNNER_UPDATE_GOLDEN=1 rewrites the table from the code. Shared by every HostileCorpus test target.
 import Foundation
-import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
 
-enum HostileTable {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let document = packageRoot.appendingPathComponent("docs/RELIABILITY.md")
+/// Thrown when a hostile input behaves differently from its row in docs/RELIABILITY.md.
+public struct HostileTableMismatch: Error, CustomStringConvertible {
+    public let description: String
+}
+
+public enum HostileTable {
+    public static let packageRoot = TinyModelFixture.packageRoot
+    public static let document = packageRoot.appendingPathComponent("docs/RELIABILITY.md")
     static var updating: Bool { ProcessInfo.processInfo.environment["RUNNER_UPDATE_GOLDEN"] == "1" }
 
     /// Runs `load(bytes, fileName)` on each `fuzz/corpus/<target>/bad-*` file; the outcome is what
     /// `load` returns, or the first line of the error it throws. Compares (or, updating, rewrites)
-    /// the section of docs/RELIABILITY.md between the `<target>` markers.
-    static func check(_ target: String, sourceLocation: SourceLocation = #_sourceLocation,
-                      _ load: (Data, String) throws -> String) throws {
+    /// the section of docs/RELIABILITY.md between the `<target>` markers; throws
+    /// `HostileTableMismatch` when they differ.
+    public static func check(_ target: String, _ load: (Data, String) throws -> String) throws {
         let directory = packageRoot.appendingPathComponent("fuzz/corpus/\(target)")
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix("bad-") }.sorted()
-        #expect(!names.isEmpty, "no hostile inputs under fuzz/corpus/\(target)", sourceLocation: sourceLocation)
+        guard !names.isEmpty else { throw HostileTableMismatch(description: "no hostile inputs under fuzz/corpus/\(target)") }
         var rows = ["| input (`fuzz/corpus/\(target)/`) | what happens |", "|---|---|"]
         for name in names {
             let data = try Data(contentsOf: directory.appendingPathComponent(name))
@@ -34,8 +38,7 @@ enum HostileTable {
         try withDocumentLocked {
             let text = try String(contentsOf: document, encoding: .utf8)
             guard let start = text.range(of: begin), let stop = text.range(of: end, range: start.upperBound ..< text.endIndex) else {
-                Issue.record("docs/RELIABILITY.md has no `\(begin.dropLast())` … `\(end)` section", sourceLocation: sourceLocation)
-                return
+                throw HostileTableMismatch(description: "docs/RELIABILITY.md has no `\(begin.dropLast())` … `\(end)` section")
             }
             let current = String(text[start.upperBound ..< stop.lowerBound])
             if updating {
@@ -43,11 +46,12 @@ enum HostileTable {
             } else {
                 let currentRows = current.split(separator: "\n").map(String.init), newRows = table.split(separator: "\n").map(String.init)
                 let firstDifference = zip(currentRows, newRows).first { $0 != $1 }.map { "documented: \($0.0)\n     actual: \($0.1)" }
-                #expect(current == table, """
+                guard current != table else { return }
+                throw HostileTableMismatch(description: """
                     hostile \(target) inputs behave differently from docs/RELIABILITY.md\
                     \(firstDifference.map { "\n" + $0 } ?? " (rows added or removed)")
                     if intended, run RUNNER_UPDATE_GOLDEN=1 swift test --filter HostileCorpus and review the diff
-                    """, sourceLocation: sourceLocation)
+                    """)
             }
         }
     }
