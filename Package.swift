@@ -50,10 +50,14 @@ let package = Package(
         // Run reports: report.html (inline SVG) and TensorBoard event files.
         .target(name: "Reports", dependencies: ["Basics"]),
 
+        // `runner bench`: benchmark suites (a matrix of training cells × sides × repeats) and their reports.
+        .target(name: "Bench", dependencies: ["Recipe", "Models", "Training", "CPUBackend", "Compute", "Formats", "Tokenizer", "Basics"],
+                swiftSettings: numericSettings),
+
         // Where the two sides meet.
         .target(name: "Stages", dependencies: ["Pipeline", "Recipe", "Models", "CPUBackend", "Formats", "Quant", "Tokenizer", "ChatTemplate", "Data", "Training", "Compute", "Basics", "Hub", "Reports"]),
         .target(name: "RunnerCLI", dependencies: [
-            "Stages", "Pipeline", "Recipe", "Models", "CPUBackend", "Tokenizer", "Basics", "Reports",
+            "Stages", "Pipeline", "Recipe", "Models", "CPUBackend", "Tokenizer", "Basics", "Reports", "Bench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "runner", dependencies: ["RunnerCLI", "Stages", "Pipeline"]),
@@ -92,6 +96,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Basics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StagesTests", dependencies: ["RunnerTestSupport", "Stages", "Pipeline", "Recipe", "Models", "CPUBackend", "Formats", "Quant", "Tokenizer", "Data", "Training", "Compute", "Basics"],
                     resources: [.copy("Fixtures")], swiftSettings: numericSettings),
+        .testTarget(name: "BenchTests", dependencies: ["RunnerTestSupport", "Bench", "Basics", "runner"]),
         .testTarget(name: "CLITests", dependencies: ["RunnerTestSupport", "RunnerCLI", "Pipeline", "Recipe", "Basics", "PipelineTestStages", "runner-testkit", "runner"]),
     ]
 )

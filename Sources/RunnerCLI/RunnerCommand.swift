@@ -14,7 +14,7 @@ public struct RunnerCommand: ParsableCommand {
         """,
         version: "0.1.0",
         subcommands: [ValidateCommand.self, SchemaCommand.self, PlanCommand.self, ApplyCommand.self, GenerateCommand.self, TokenizeCommand.self, DataCommand.self,
-                      CacheCommand.self, RunsCommand.self]
+                      CacheCommand.self, RunsCommand.self, BenchCommand.self, BenchCellCommand.self]
     )
 
     public init() {}

@@ -1,0 +1,116 @@
+// Suite files: the matrix expands to every combination, `--only` selects from it, and every mistake
+// is reported at once with file:line:col and a fix.
+import Basics
+import Bench
+import Foundation
+import RunnerTestSupport
+import Testing
+
+@Suite struct SuiteReaderTests {
+    let tiny = TinyModelFixture.directory.path
+
+    func read(_ text: String) throws -> BenchSuite {
+        let dir = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        return try SuiteReader.read(URL(fileURLWithPath: try write(text, "suite.yaml", in: dir)), displayPath: "suite.yaml")
+    }
+
+    /// The diagnostics `text` produces, one line each.
+    func problems(_ text: String) throws -> [String] {
+        do {
+            _ = try read(text)
+            Issue.record("expected the suite to be rejected")
+            return []
+        } catch let error as DiagnosticError {
+            return error.diagnostics.map(\.description)
+        }
+    }
+
+    @Test func matrixExpandsEveryCombinationAndOnlySelects() throws {
+        let suite = try read("""
+            name: m
+            model: \(tiny)
+            matrix: {method: [lora, qlora, full], r: [8, 32], seq_len: [128, 256], batch: 2}
+            repeats: 3
+            sides:
+              runner: {}
+              peft: {command: "python x.py --spec {spec}", methods: [lora]}
+            """)
+        #expect(suite.cells.count == 2 * 2 * 2 + 2)   // full fine-tuning has no rank axis
+        #expect(suite.cells.first == BenchCell(method: .lora, rank: 8, sequenceLength: 128, batchSize: 2, gradientCheckpointing: true, precision: .f32))
+        #expect(suite.cells.first?.label == "lora-r8-b2x128-gc-f32")
+        #expect(suite.sides.map(\.name) == ["runner", "peft"])
+        #expect(suite.sides[1].command == ["python", "x.py", "--spec", "{spec}"])
+        #expect(suite.sides[0].isBuiltIn && !suite.sides[1].isBuiltIn)
+
+        let options = BenchOptions(outputDirectory: URL(fileURLWithPath: "/tmp/unused"), runnerExecutable: runnerBinary, command: "runner bench")
+        let all = BenchRunner.plan(suite, options: options)
+        #expect(all.count == (10 + 4) * 3)             // runner: every cell; peft: the 4 LoRA cells
+        #expect(all.prefix(14).allSatisfy { $0.repeatIndex == 1 })   // repeats outermost
+
+        var only = options
+        only.only = try BenchFilter("side=peft,r=8", suite: suite)
+        let selected = BenchRunner.plan(suite, options: only)
+        #expect(selected.count == 2 * 3)
+        #expect(selected.allSatisfy { $0.side.name == "peft" && $0.cell.rank == 8 && $0.cell.method == .lora })
+        only.repeats = 1
+        only.only = try BenchFilter("method=qlora,method=full", suite: suite)
+        #expect(BenchRunner.plan(suite, options: only).map(\.cell.method) == [.qlora, .qlora, .qlora, .qlora, .full])
+    }
+
+    @Test func onlyRejectsUnknownKeysAndSides() throws {
+        let suite = try read("model: \(tiny)\nsides: {runner: {}}\n")
+        #expect(throws: RunnerError("--only", "unknown side `runer`", hint: "did you mean `runner`?")) {
+            try BenchFilter("side=runer", suite: suite)
+        }
+        #expect(throws: RunnerError("--only", "unknown key `rank`", hint: "keys: side, method, r, seq_len, batch, gradient_checkpointing, precision")) {
+            try BenchFilter("rank=8", suite: suite)
+        }
+        #expect(throws: RunnerError.self) { try BenchFilter("side", suite: suite) }
+    }
+
+    @Test func everyMistakeIsReportedWithItsLocation() throws {
+        let found = try problems("""
+            name: bad
+            model: \(tiny)
+            stepz: 3
+            matrix:
+              method: [lora, qlroa]
+              r: 0
+            sides:
+              runner: {command: "echo"}
+              pft: {methods: [lora]}
+            """)
+        #expect(found.contains("suite.yaml:3:1: error: stepz: unknown key `stepz` (did you mean `steps`?)"))
+        #expect(found.contains("suite.yaml:5:18: error: matrix.method[1]: expected one of lora, qlora, full, got `qlroa` (did you mean `qlora`?)"))
+        #expect(found.contains("suite.yaml:6:6: error: matrix.r: must be ≥ 1, got 0"))
+        #expect(found.contains("suite.yaml:8:13: error: sides.runner.command: `runner` is the built-in side; it takes no `command` (give your own command another side name)"))
+        #expect(found.contains { $0.hasPrefix("suite.yaml:9:3: error: sides.pft: unknown side `pft`: only `runner` is built in, other sides need a `command`") })
+        #expect(found.count == 5)
+    }
+
+    @Test func aMissingOrAbsentModelIsNamed() throws {
+        let missingKey = try problems("name: x\nsides: {runner: {}}\n")
+        #expect(missingKey.count == 1)
+        #expect(missingKey[0].hasPrefix("suite.yaml:1:1: error: model: missing required key `model`"))
+
+        let absent = try problems("model: models/NoSuchModel.gguf\nsides: {runner: {}}\n")
+        #expect(absent == ["suite.yaml:1:8: error: model: no such model `models/NoSuchModel.gguf` (run scripts/bootstrap.sh to fetch the model)"])
+    }
+
+    @Test func committedSuitesAreValid() throws {
+        let root = TinyModelFixture.packageRoot
+        for name in ["smollm2-lora", "lora-qlora-matrix"] {
+            // Checked from the package root, where their relative paths point; the model itself may be absent here.
+            let url = root.appendingPathComponent("bench/suites/\(name).yaml")
+            do {
+                let suite = try SuiteReader.read(url, displayPath: name)
+                #expect(suite.name == name)
+                #expect(suite.sides.contains { $0.name == "runner" })
+            } catch let error as DiagnosticError {
+                // Only a missing model or data file (relative to the working directory) is acceptable here.
+                #expect(error.diagnostics.allSatisfy { $0.message.hasPrefix("no such") }, "\(error)")
+            }
+        }
+    }
+}
