@@ -39,7 +39,7 @@ enum SpeedChart {
         var value = 0.0
         while value <= axisMax + tick / 2 {
             out += "<line x1=\"\(f(x(value)))\" x2=\"\(f(x(value)))\" y1=\"\(f(top - 6))\" y2=\"\(f(plotBottom))\" stroke=\"#e3e3e3\"/>"
-            out += "<text x=\"\(f(x(value)))\" y=\"\(f(plotBottom + 16))\" text-anchor=\"middle\" fill=\"#555\">\(MarkdownTable.speed(value))</text>"
+            out += "<text x=\"\(f(x(value)))\" y=\"\(f(plotBottom + 16))\" text-anchor=\"middle\" fill=\"#555\">\(tick >= 1 ? String(format: "%.0f", value) : MarkdownTable.speed(value))</text>"
             value += tick
         }
         out += "<text x=\"\(f((left + width - right) / 2))\" y=\"\(f(plotBottom + 34))\" text-anchor=\"middle\">tokens/s (median; whiskers: min–max over repeats)</text>"

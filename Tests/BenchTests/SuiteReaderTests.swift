@@ -55,7 +55,7 @@ import Testing
         #expect(selected.allSatisfy { $0.side.name == "peft" && $0.cell.rank == 8 && $0.cell.method == .lora })
         only.repeats = 1
         only.only = try BenchFilter("method=qlora,method=full", suite: suite)
-        #expect(BenchRunner.plan(suite, options: only).map(\.cell.method) == [.qlora, .qlora, .qlora, .qlora, .full])
+        #expect(BenchRunner.plan(suite, options: only).map(\.cell.method) == [.qlora, .qlora, .qlora, .qlora, .full, .full])   // full: one cell per seq_len
     }
 
     @Test func onlyRejectsUnknownKeysAndSides() throws {
@@ -84,7 +84,7 @@ import Testing
         #expect(found.contains("suite.yaml:3:1: error: stepz: unknown key `stepz` (did you mean `steps`?)"))
         #expect(found.contains("suite.yaml:5:18: error: matrix.method[1]: expected one of lora, qlora, full, got `qlroa` (did you mean `qlora`?)"))
         #expect(found.contains("suite.yaml:6:6: error: matrix.r: must be ≥ 1, got 0"))
-        #expect(found.contains("suite.yaml:8:13: error: sides.runner.command: `runner` is the built-in side; it takes no `command` (give your own command another side name)"))
+        #expect(found.contains("suite.yaml:8:12: error: sides.runner.command: `runner` is the built-in side; it takes no `command` (give your own command another side name)"))
         #expect(found.contains { $0.hasPrefix("suite.yaml:9:3: error: sides.pft: unknown side `pft`: only `runner` is built in, other sides need a `command`") })
         #expect(found.count == 5)
     }
