@@ -13,7 +13,6 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 py="$venv/bin/python"
 
-# module name → pip requirement
 missing=()
 have() { "$py" -c "import $1" >/dev/null 2>&1; }
 have torch || {

@@ -11,8 +11,8 @@ enum MarkdownTable {
         out += "- Command: `\(results.command)`\n"
         out += "- Machine: \(m.cpuModel), \(m.cores) cores, \(number(m.memoryGiB)) GiB; 1-minute load average "
         out += loads.isEmpty ? "unknown\n" : "\(number(loads.min()!))–\(number(loads.max()!)) during the run\n"
-        out += "- Model `\(s.model)`; data: \(s.data); \(s.warmupSteps) warm-up + \(s.steps) timed AdamW steps (lr \(s.learningRate), "
-        out += "max grad norm \(number(s.maxGradNorm))), \(s.repeats) repeats, each in its own process; LoRA alpha = \(number(s.alphaPerRank))·r on every linear layer\n"
+        out += "- Model `\(s.model)`; data: \(s.data); \(s.warmupSteps) warm-up + \(count(s.steps, "timed AdamW step")) (lr \(s.learningRate), "
+        out += "max grad norm \(number(s.maxGradNorm))), \(count(s.repeats, "repeat")), each in its own process; LoRA alpha = \(number(s.alphaPerRank))·r on every linear layer\n"
         out += "- Started \(results.started), finished \(results.finished)\n\n"
         out += "tokens/s: median over repeats of each run's median step; range min–max"
         out += results.summary.contains { $0.tokensPerSecond?.q1 != nil } ? ", IQR q1–q3" : ""
@@ -41,6 +41,9 @@ enum MarkdownTable {
         }
         return out
     }
+
+    /// "1 repeat", "3 repeats".
+    static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
 
     static func speed(_ value: Double) -> String { String(format: value >= 100 ? "%.0f" : "%.1f", value) }
     static func number(_ value: Double) -> String { String(format: "%.1f", value) }

@@ -12,7 +12,7 @@ enum SpeedChart {
         let label = Dictionary(results.summary.map { ($0.side, $0.sideLabel) }, uniquingKeysWith: { a, _ in a })
         let groups = results.summary.map(\.cell).reduce(into: [BenchCell]()) { if !$0.contains($1) { $0.append($1) } }
 
-        let width = 820.0, left = 230.0, right = 70.0, top = 58.0, bar = 16.0, gap = 4.0, groupGap = 14.0
+        let width = 820.0, left = 230.0, right = 70.0, top = 82.0, bar = 16.0, gap = 4.0, groupGap = 14.0
         let rowsHeight = groups.reduce(0.0) { total, cell in
             total + Double(results.summary.filter { $0.cell == cell }.count) * (bar + gap) + groupGap
         }
@@ -26,13 +26,13 @@ enum SpeedChart {
         out += "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>"
         out += "<text x=\"12\" y=\"22\" font-size=\"15\" font-weight=\"bold\">\(escape("Training tokens/s — \(results.suite)"))</text>"
         out += "<text x=\"12\" y=\"40\" fill=\"#555\">\(escape(subtitle(results)))</text>"
-        // Legend, top right.
-        var legendX = width - right
-        for side in sides.reversed() {
+        // Legend: its own row under the subtitle, left to right (≈ 7.2 px per character at 12 px).
+        var legendX = 12.0
+        for side in sides {
             let text = label[side] ?? side
-            legendX -= Double(text.count) * 6.6 + 28
-            out += "<rect x=\"\(f(legendX))\" y=\"30\" width=\"12\" height=\"12\" fill=\"\(color[side]!)\"/>"
-            out += "<text x=\"\(f(legendX + 16))\" y=\"40\">\(escape(text))</text>"
+            out += "<rect x=\"\(f(legendX))\" y=\"50\" width=\"12\" height=\"12\" fill=\"\(color[side]!)\"/>"
+            out += "<text x=\"\(f(legendX + 16))\" y=\"60\">\(escape(text))</text>"
+            legendX += Double(text.count) * 7.2 + 34
         }
         // Grid and axis.
         let plotBottom = top + rowsHeight
@@ -75,7 +75,7 @@ enum SpeedChart {
     static func subtitle(_ r: BenchResults) -> String {
         let loads = r.measurements.compactMap(\.loadAverage)
         let load = loads.isEmpty ? "" : String(format: ", load %.1f–%.1f", loads.min()!, loads.max()!)
-        return "\(r.machine.cpuModel), \(r.machine.cores) cores\(load); \(r.settings.steps) timed steps × \(r.settings.repeats) repeats"
+        return "\(r.machine.cpuModel), \(r.machine.cores) cores\(load); \(MarkdownTable.count(r.settings.steps, "timed step")) × \(MarkdownTable.count(r.settings.repeats, "repeat"))"
     }
 
     /// An axis maximum ≥ `value` on a 1/2/5 × 10ⁿ tick grid of about 5 ticks.

@@ -100,7 +100,7 @@ import Testing
 
     @Test func committedSuitesAreValid() throws {
         let root = TinyModelFixture.packageRoot
-        for name in ["smollm2-lora", "lora-qlora-matrix"] {
+        for name in ["smollm2-lora", "smollm2-quick", "lora-qlora-matrix"] {
             // Checked from the package root, where their relative paths point; the model itself may be absent here.
             let url = root.appendingPathComponent("bench/suites/\(name).yaml")
             do {
