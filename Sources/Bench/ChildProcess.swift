@@ -36,7 +36,7 @@ struct ChildProcess {
         let spawned = posix_spawnp(&pid, arguments[0], &actions, nil, argv, environ)
         guard spawned == 0 else {
             throw RunnerError(arguments[0], "cannot start: \(String(cString: strerror(spawned)))",
-                              hint: "check the side's command (relative paths resolve against the working directory)")
+                              hint: "check the side's command (relative paths resolve against the working directory; bench/setup.sh installs .venv)")
         }
 
         var status: Int32 = 0, usage = rusage(), timedOut = false

@@ -10,8 +10,8 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Run a benchmark suite (training speed, memory and loss across a matrix of settings and sides).",
         discussion: """
-        Every cell × side × repeat trains in its own process; runner's side is this binary, other sides are the
-        suite's commands (bench/train/peft_cell.py; install with bench/setup.sh). See docs/PERFORMANCE.md.
+        Every cell × side × repeat trains in its own process; runner's side is this binary, other sides are \
+        the suite's commands (bench/train/peft_cell.py; install with bench/setup.sh). See docs/PERFORMANCE.md.
         """)
 
     @Argument(help: "The suite file (YAML or JSON), e.g. bench/suites/smollm2-lora.yaml.")
