@@ -11,11 +11,11 @@ import Testing
         var optimizer: String
         var qlora: Bool
         var bf16Matmuls = false
-        var testDescription: String { "\(optimizer)\(qlora ? ", QLoRA (bf16 compute)" : ", LoRA")\(bf16Matmuls ? ", bf16 matmuls" : "")" }
+        var testDescription: String { "\(optimizer)\(qlora ? ", QLoRA" : ", LoRA")\(bf16Matmuls ? ", bf16 matmuls" : "")" }
     }
 
     @Test(arguments: [Case(optimizer: "adamw", qlora: true), Case(optimizer: "paged_adamw_8bit", qlora: false),
-                      Case(optimizer: "adamw", qlora: false, bf16Matmuls: true)])
+                      Case(optimizer: "adamw", qlora: false, bf16Matmuls: true), Case(optimizer: "adamw", qlora: true, bf16Matmuls: true)])
     func resumedRunMatchesAStraightRun(_ setup: Case) throws {
         var recipe = ResumeSupport.recipe(optimizer: setup.optimizer, qlora: setup.qlora)
         if setup.bf16Matmuls { recipe = recipe.replacingOccurrences(of: "save_every: 5}", with: "save_every: 5, matmul_precision: bf16}") }
