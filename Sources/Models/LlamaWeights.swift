@@ -38,6 +38,14 @@ public struct LlamaWeights {
             let host = try CanonicalWeights.hostTensor(key, shape: shape, from: source, config: config)
             loaded[key] = backend.upload(host, as: shape.rank == 2 ? dtype : .f32)
         }
+        return LlamaWeights(loaded, layerCount: config.layerCount)
+    }
+}
+
+extension LlamaWeights {
+    /// Assembles the weights from tensors by key (an untied LM head falls back to the embedding).
+    /// Every non-optional weight of `layerCount` blocks must be present.
+    init(_ loaded: [WeightKey: Tensor], layerCount: Int) {
         func layer(_ i: Int) -> LlamaLayerWeights {
             LlamaLayerWeights(
                 attentionNorm: loaded[.layer(i, .attentionNorm)]!, query: loaded[.layer(i, .query)]!,
@@ -48,7 +56,7 @@ public struct LlamaWeights {
                 down: loaded[.layer(i, .down)]!, gateBias: loaded[.layer(i, .gateBias)], upBias: loaded[.layer(i, .upBias)],
                 downBias: loaded[.layer(i, .downBias)])
         }
-        return LlamaWeights(embedding: loaded[.embedding]!, layers: (0..<config.layerCount).map(layer),
-                            finalNorm: loaded[.finalNorm]!, lmHead: loaded[.lmHead] ?? loaded[.embedding]!)
+        self.init(embedding: loaded[.embedding]!, layers: (0..<layerCount).map(layer),
+                  finalNorm: loaded[.finalNorm]!, lmHead: loaded[.lmHead] ?? loaded[.embedding]!)
     }
 }

@@ -15,7 +15,7 @@ import Training
 
 struct TrainStage: StageImplementation {
     static let kind = "train"
-    static let version = 2
+    static let version = 3   // 3: bf16 matmuls (matmul_precision), quantized bases loaded tensor by tensor
     static let adapterFile = "adapter_model.safetensors"
     static let metricsFile = "metrics.json"
 
@@ -26,7 +26,8 @@ struct TrainStage: StageImplementation {
         guard full || lineage.lora != nil else {
             throw RunnerError("stage `\(name)`", "adapter training needs a `lora` stage upstream of `model`", hint: "or set mode: full")
         }
-        let backend = CPUBackend()
+        let precision = try Self.matmulPrecision(context, full: full)
+        let backend = try Self.backend(precision, context)
         let (config, weights, quantizedBase) = try Self.baseModel(lineage, backend: backend)
 
         let dataInput = try context.input("data")
@@ -43,7 +44,8 @@ struct TrainStage: StageImplementation {
         let mode: TrainingMode = full ? .full : .lora(try Self.loraConfig(lineage))
         let model = try TrainableModel(config: config, weights: weights, backend: backend, mode: mode, maxBatch: batchSize,
                                        maxSequence: max(train.maxSequenceLength, eval?.maxSequenceLength ?? 0),
-                                       gradientCheckpointing: try context.bool("gradient_checkpointing"), quantizedBase: quantizedBase)
+                                       gradientCheckpointing: try context.bool("gradient_checkpointing"), quantizedBase: quantizedBase,
+                                       dequantizedType: backend.matmulPrecision == .bf16 ? .bf16 : .f32)
         let parameters = model.parameters.map {
             Training.TrainableParameter(name: $0.name, value: $0.value, gradient: $0.gradient,
                                         decays: Training.TrainableParameter.transformersDecays($0.name))
@@ -55,7 +57,7 @@ struct TrainStage: StageImplementation {
         let totalSteps = try context.optionalInt("max_steps") ?? (try context.int("epochs")) * batches.stepsPerEpoch
         let schedule = try Self.schedule(context, totalSteps: totalSteps)
         context.log("\(full ? "full fine-tuning" : lineage.quantize != nil ? "QLoRA (\(lineage.quantize!.method) base)" : "LoRA"): "
-                    + "\(model.trainableParameterCount) trainable parameters; \(train.rowCount) rows, "
+                    + "\(model.trainableParameterCount) trainable parameters, \(backend.matmulPrecision.rawValue) matmuls; \(train.rowCount) rows, "
                     + "\(totalSteps) steps of \(batchSize) × \(batches.accumulation.steps) sequences")
 
         var loop = TrainLoop(model: model, optimizer: optimizer, schedule: schedule, batches: batches,
@@ -65,7 +67,8 @@ struct TrainStage: StageImplementation {
         loop.saveEvery = try context.optionalInt("save_every")
         loop.checkpoints = try context.checkpointDirectory.map { directory in
             TrainCheckpointStore(directory: directory, fingerprint: TrainCheckpointFingerprint(
-                cacheKey: context.cacheKey, implementation: "\(Self.kind) v\(Self.version)", mode: full ? "full" : "lora",
+                cacheKey: context.cacheKey, implementation: "\(Self.kind) v\(Self.version), \(backend.matmulPrecision.rawValue) matmuls",
+                mode: full ? "full" : "lora",
                 optimizer: try context.string("optimizer"), totalSteps: totalSteps,
                 parameters: model.parameters.map { (name: $0.name, shape: $0.value.shape.dims) }))
         }
@@ -74,7 +77,8 @@ struct TrainStage: StageImplementation {
 
         var metrics: [String: Double] = ["steps": Double(outcome.steps.count), "tokens": Double(outcome.tokens),
                                          "tokens_per_second": Double(outcome.tokens) / max(outcome.seconds, 1e-9),
-                                         "train_loss": outcome.steps.last?.loss ?? .nan]
+                                         "train_loss": outcome.steps.last?.loss ?? .nan,
+                                         "bf16_matmuls": backend.matmulPrecision == .bf16 ? 1 : 0]
         if let evalLoss = outcome.evals.last?.loss { metrics["eval_loss"] = evalLoss }
         return StageResult(metrics: metrics)
     }
@@ -88,22 +92,53 @@ struct TrainStage: StageImplementation {
                           seed: UInt64(bitPattern: Int64(initRecord.seed)), modulesToSave: peft.modulesToSave ?? [])
     }
 
+    /// The `matmul_precision` param (inherited from an upstream `quantize` stage's `compute_dtype`).
+    /// - Throws: for bf16 in full fine-tuning, whose f32 master weights are what it multiplies.
+    static func matmulPrecision(_ context: StageContext, full: Bool) throws -> MatmulPrecision {
+        let text = try context.string("matmul_precision")
+        guard let precision = MatmulPrecision(rawValue: text) else {
+            throw RunnerError("stage `\(context.stage.name)`: matmul_precision", "`\(text)` is not a matmul precision", hint: "use f32 or bf16")
+        }
+        if full && precision == .bf16 {
+            throw RunnerError("stage `\(context.stage.name)`: matmul_precision",
+                              "bf16 multiplies frozen base weights; full fine-tuning multiplies its f32 master weights",
+                              hint: "use matmul_precision: f32 with mode: full, or train adapters (a `lora` stage)")
+        }
+        return precision
+    }
+
+    /// The CPU backend for `precision`. A CPU without bf16 units (AVX-512 BF16 or AMX) multiplies in
+    /// f32 instead, said in the log: the weights keep their bf16 rounding, only the products are exact.
+    static func backend(_ precision: MatmulPrecision, _ context: StageContext) throws -> CPUBackend {
+        guard precision == .bf16 else { return CPUBackend() }
+        do {
+            return try CPUBackend(matmulPrecision: .bf16)
+        } catch let error as RunnerError {
+            context.log("matmul_precision bf16: \(error.message); multiplying in f32 instead")
+            return CPUBackend()
+        }
+    }
+
     /// The base model: from the `quantize` artifact when there is one — its quantized Linears as
-    /// stored (rounded to bf16 when `compute_dtype` is bf16), everything else dense — else from `load`.
-    static func baseModel(_ lineage: ModelLineage, backend: any Backend)
+    /// stored (rounded to bf16 when `compute_dtype` is bf16), read without ever dequantizing them
+    /// all, everything else dense — else from `load`. Dense matrices (and, on a quantized base, the
+    /// embedding and LM head) are stored bf16 when `backend` multiplies in bf16.
+    static func baseModel(_ lineage: ModelLineage, backend: CPUBackend)
         throws -> (LlamaConfig, LlamaWeights, [String: any DequantizableWeight]) {
+        let denseDType: DType = backend.matmulPrecision == .bf16 ? .bf16 : .f32
         guard let quantized = lineage.quantized, let settings = lineage.quantize else {
             let bundle = try ModelBundle.open(lineage.base.directory)
-            return (bundle.config, try LlamaWeights.load(from: bundle.weightSource(), config: bundle.config, backend: backend), [:])
+            return (bundle.config, try LlamaWeights.load(from: bundle.weightSource(), config: bundle.config, backend: backend, dtype: denseDType), [:])
         }
         let config = try LlamaConfig.load(contentsOf: quantized.directory)
         let source = try BitsAndBytesWeights(at: quantized.directory)
         guard !source.quantized.isEmpty else {
             throw RunnerError(quantized.directory.path, "holds no quantized Linear weights", hint: "re-run the `\(quantized.stageName)` stage")
         }
-        let weights = try LlamaWeights.load(from: source, config: config, backend: backend)
-        let base = settings.computeDType == "bf16" ? source.quantized.mapValues { BF16RoundedWeight($0) as any DequantizableWeight } : source.quantized
-        return (config, weights, base)
+        let base = try FourBitBase.load(from: source, config: config, backend: backend, denseDType: denseDType) { path, _, _ in
+            source.quantized[path].map { settings.computeDType == "bf16" ? BF16RoundedWeight($0) as any DequantizableWeight : $0 }
+        }
+        return (config, base.weights, base.quantized)
     }
 
     static func optimizer(_ context: StageContext, parameters: [Training.TrainableParameter], backend: any OptimizerBackend) throws -> any Optimizer {

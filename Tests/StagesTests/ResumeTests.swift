@@ -10,12 +10,16 @@ import Testing
     struct Case: CustomTestStringConvertible, Sendable {
         var optimizer: String
         var qlora: Bool
-        var testDescription: String { "\(optimizer)\(qlora ? ", QLoRA" : ", LoRA")" }
+        var bf16Matmuls = false
+        var testDescription: String { "\(optimizer)\(qlora ? ", QLoRA" : ", LoRA")\(bf16Matmuls ? ", bf16 matmuls" : "")" }
     }
 
-    @Test(arguments: [Case(optimizer: "adamw", qlora: true), Case(optimizer: "paged_adamw_8bit", qlora: false)])
+    @Test(arguments: [Case(optimizer: "adamw", qlora: true), Case(optimizer: "paged_adamw_8bit", qlora: false),
+                      Case(optimizer: "adamw", qlora: false, bf16Matmuls: true), Case(optimizer: "adamw", qlora: true, bf16Matmuls: true)])
     func resumedRunMatchesAStraightRun(_ setup: Case) throws {
-        let project = try ResumeSupport.project(ResumeSupport.recipe(optimizer: setup.optimizer, qlora: setup.qlora))
+        var recipe = ResumeSupport.recipe(optimizer: setup.optimizer, qlora: setup.qlora)
+        if setup.bf16Matmuls { recipe = recipe.replacingOccurrences(of: "save_every: 5}", with: "save_every: 5, matmul_precision: bf16}") }
+        let project = try ResumeSupport.project(recipe)
         defer { try? FileManager.default.removeItem(at: project) }
 
         // Uninterrupted.

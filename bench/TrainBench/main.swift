@@ -35,17 +35,19 @@ let path = arguments.first ?? "models/SmolLM2-135M-Instruct.Q4_1.gguf"
 let backend = try CPUBackend(matmulPrecision: bf16 ? .bf16 : .f32)
 let peak = GEMMPeak.measure(backend: backend)
 
-/// Loads the model inside a function so that, with an NF4 base, the dense weights it was quantized
-/// from are freed before training starts (as the train stage does).
+/// Loads the model inside a function so that the GGUF file is unmapped before training starts. With
+/// an NF4 base each Linear is quantized as it is read (as the train stage reads a quantized base):
+/// the dense f32 model never exists; with --bf16 the embedding/LM head is stored bf16.
 func makeModel() throws -> TrainableModel {
     let source = try GGUFWeights(contentsOf: URL(fileURLWithPath: path))
     let config = try LlamaConfig.fromGGUF(source.file)
-    let weights = try LlamaWeights.load(from: source, config: config, backend: backend, dtype: bf16 && !nf4 ? .bf16 : .f32)
-    let fourBit = nf4 ? try FourBitBase.quantize(weights, config: config, backend: backend) : [:]
+    let dense: DType = bf16 ? .bf16 : .f32
+    let quantized = nf4 ? try FourBitBase.load(from: source, config: config, backend: backend, denseDType: dense) : nil
+    let weights = try quantized?.weights ?? LlamaWeights.load(from: source, config: config, backend: backend, dtype: dense)
     return try TrainableModel(config: config, weights: weights, backend: backend,
                               mode: .lora(LoraConfig(rank: rank, alpha: 2 * Float(rank), targets: .allLinear)),
                               maxBatch: batch, maxSequence: sequence, gradientCheckpointing: checkpointing,
-                              fourBitBase: fourBit, dequantizedType: bf16 ? .bf16 : .f32)
+                              quantizedBase: quantized?.quantized ?? [:], dequantizedType: dense)
 }
 let model = try makeModel()
 var rng = SystemRandomNumberGenerator()

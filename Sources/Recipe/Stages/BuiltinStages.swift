@@ -42,7 +42,7 @@ enum BuiltinStages {
             ParamSpec("block_size", .int, default: .int(64), range: ParamRange(minimum: 32, maximum: 4096, powerOfTwo: true),
                       doc: "Weights per quantization block (one absmax scale each)."),
             ParamSpec("double_quant", .bool, default: .bool(true), doc: "Quantize the block scales too (8-bit, blocks of 256), saving ~0.4 bit per weight."),
-            ParamSpec("compute_dtype", .choice(["f32", "bf16"]), default: .string("bf16"), doc: "Precision of the dequantized base weights in matmuls: `bf16` rounds them to bf16 (as bitsandbytes' bf16 compute); activations, adapters and accumulation stay f32."),
+            ParamSpec("compute_dtype", .choice(["f32", "bf16"]), default: .string("bf16"), doc: "Precision of the dequantized base weights in matmuls: `bf16` rounds them to bf16 (as bitsandbytes' bf16 compute); adapters and accumulation stay f32. `train`'s `matmul_precision: bf16` also rounds the matmul inputs."),
             ParamSpec("skip_modules", .list(.string), default: .list([.string("lm_head")]), doc: "Modules (name suffixes) left unquantized."),
         ],
         output: .quantizedModel)
@@ -145,6 +145,10 @@ enum BuiltinStages {
             ParamSpec("save_every", .int, range: .atLeast(1), doc: "Write a resumable checkpoint every N steps."),
             ParamSpec("gradient_checkpointing", .bool, default: .bool(false), inherit: (stageKind: "prepare_kbit", param: "gradient_checkpointing"),
                       doc: "Recompute activations in backward; when absent, inherited from an upstream `prepare_kbit` stage, else false."),
+            // Not yet inherited from `quantize`'s compute_dtype (its default is bf16): bf16 matmuls are exact on the tiny
+            // model but give wrong losses on SmolLM2-135M (see docs/PERFORMANCE.md, "Memory (NF4)").
+            ParamSpec("matmul_precision", .choice(["f32", "bf16"]), default: .string("f32"),
+                      doc: "How the frozen base weights multiply: `f32`, or `bf16` — weights and inputs rounded to bf16, products accumulated in f32 (as bitsandbytes' bf16 compute) on the CPU's bf16 units (AVX-512 BF16 or AMX; without them the products are f32). Adapters, attention, the loss and the optimizer stay f32; the base's dense matrices (a quantized base's embedding and LM head) are held in bf16. Adapter mode only. Experimental."),
         ],
         rules: [
             ParamRule(.exclusive(["epochs", "max_steps"])),
