@@ -3,7 +3,9 @@
 // training step only pays oneDNN's JIT once per distinct GEMM. No oneDNN type leaves this file.
 // Threads: oneDNN runs single-threaded and `Parallel` splits each product into row (or column)
 // blocks, one per worker — OpenMP's spinning threads would otherwise fight the backend's own
-// workers (and everyone else) for the cores.
+// workers (and everyone else) for the cores. Scratchpads are user-managed, one per worker: oneDNN's
+// default (library) scratchpad is shared by every primitive and only safe on the creating thread, and
+// the K = 49152 LM-head gradient raced on it when two workers ran blocks of one shape at once.
 import CDNNL
 import Foundation
 
@@ -26,12 +28,16 @@ final class OneDNNMatmul {
         }
     }
 
-    /// A compiled primitive and, per worker, memory objects to bind that worker's pointers to.
+    /// Per worker: memory objects to bind that worker's pointers to, and its own scratchpad (nil
+    /// when the primitive needs none).
+    private typealias WorkerMemories = (a: dnnl_memory_t, b: dnnl_memory_t, c: dnnl_memory_t, scratchpad: dnnl_memory_t?)
+
+    /// A compiled primitive and its per-worker memories.
     private final class Prepared {
         let primitive: dnnl_primitive_t
-        let memories: [(a: dnnl_memory_t, b: dnnl_memory_t, c: dnnl_memory_t)]
+        let memories: [WorkerMemories]
         let implementation: String
-        init(primitive: dnnl_primitive_t, memories: [(a: dnnl_memory_t, b: dnnl_memory_t, c: dnnl_memory_t)], implementation: String) {
+        init(primitive: dnnl_primitive_t, memories: [WorkerMemories], implementation: String) {
             (self.primitive, self.memories, self.implementation) = (primitive, memories, implementation)
         }
         deinit {
@@ -39,6 +45,7 @@ final class OneDNNMatmul {
                 dnnl_memory_destroy(m.a)
                 dnnl_memory_destroy(m.b)
                 dnnl_memory_destroy(m.c)
+                if let scratchpad = m.scratchpad { dnnl_memory_destroy(scratchpad) }
             }
             dnnl_primitive_destroy(primitive)
         }
@@ -131,6 +138,7 @@ final class OneDNNMatmul {
         var arguments = [dnnl_exec_arg_t(arg: Int32(DNNL_ARG_SRC), memory: memory.a),
                          dnnl_exec_arg_t(arg: Int32(DNNL_ARG_WEIGHTS), memory: memory.b),
                          dnnl_exec_arg_t(arg: Int32(DNNL_ARG_DST), memory: memory.c)]
+        if let scratchpad = memory.scratchpad { arguments.append(dnnl_exec_arg_t(arg: Int32(DNNL_ARG_SCRATCHPAD), memory: scratchpad)) }
         try check(dnnl_primitive_execute(p.primitive, streams[worker], Int32(arguments.count), &arguments), "executing a matmul")
         try check(dnnl_stream_wait(streams[worker]), "waiting for a matmul")
     }
@@ -148,6 +156,7 @@ final class OneDNNMatmul {
         var attributes: dnnl_primitive_attr_t?
         try check(dnnl_primitive_attr_create(&attributes), "creating matmul attributes")
         defer { dnnl_primitive_attr_destroy(attributes) }
+        try check(dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user), "asking for user scratchpads")
         if problem.alpha != 1 {
             var alpha = problem.alpha
             try check(dnnl_primitive_attr_set_output_scales(attributes, 1, 0, &alpha), "setting alpha")
@@ -170,12 +179,20 @@ final class OneDNNMatmul {
         var primitive: dnnl_primitive_t?
         try check(dnnl_primitive_create(&primitive, descriptor), "compiling a \(problem) matmul")
 
-        func memory(_ desc: inout dnnl_memory_desc_t) throws -> dnnl_memory_t {
+        func memory(_ desc: inout dnnl_memory_desc_t, allocate: Bool = false) throws -> dnnl_memory_t {
             var memory: dnnl_memory_t?
-            try check(dnnl_memory_create(&memory, &desc, engine, nil), "creating matmul memory")
+            // DNNL_MEMORY_ALLOCATE ((void *)(size_t)-1): oneDNN allocates and owns the buffer.
+            let handle = allocate ? UnsafeMutableRawPointer(bitPattern: UInt.max) : nil
+            try check(dnnl_memory_create(&memory, &desc, engine, handle), "creating matmul memory")
             return memory!
         }
-        let memories = try streams.map { _ in (a: try memory(&aDesc), b: try memory(&bDesc), c: try memory(&cDesc)) }
+        var scratchpadDesc = dnnl_memory_desc_t()
+        if let queried = dnnl_primitive_desc_query_md(descriptor, dnnl_query_scratchpad_md, 0) { scratchpadDesc = queried.pointee }
+        let needsScratchpad = dnnl_memory_desc_get_size(&scratchpadDesc) > 0
+        let memories: [WorkerMemories] = try streams.map { _ in
+            (a: try memory(&aDesc), b: try memory(&bDesc), c: try memory(&cDesc),
+             scratchpad: needsScratchpad ? try memory(&scratchpadDesc, allocate: true) : nil)
+        }
         let entry = Prepared(primitive: primitive!, memories: memories, implementation: name.map { String(cString: $0) } ?? "?")
         prepared[problem] = entry
         return entry

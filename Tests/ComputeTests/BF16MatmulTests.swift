@@ -34,6 +34,29 @@ import Testing
         }
     }
 
+    /// The LM head's input gradient, (M, 49152) · (49152, 576): oneDNN needs a scratchpad for a K
+    /// this long, and the two workers run row blocks of the same shape at once. With oneDNN's shared
+    /// library scratchpad they raced (errors of 10²); each worker now has its own.
+    @Test func longReductionsSplitOverWorkersAgreeWithSgemm() throws {
+        let cpu = try CPUBackend(matmulPrecision: .bf16), reference = CPUBackend()
+        var rng = TestRandom(seed: 9)
+        let (m, k, n) = (128, 49152, 576)
+        let a = rng.floats(m * k).map { FloatConversion.bf16ToFloat(FloatConversion.floatToBF16($0)) }
+        let b = rng.floats(k * n)
+        let bt = cpu.upload(Tensor.host(b, shape: [k, n]), as: .bf16)
+        let rb = cpu.readFloats(bt)
+        let expected = reference.allocate([m, n], dtype: .f32)
+        reference.matmul(expected, tensor(reference, a, [m, k]), tensor(reference, rb, [k, n]), transposeA: false, transposeB: false, alpha: 1, beta: 0)
+        let want = reference.readFloats(expected)
+        let bound = a.map(abs).max()! * rb.map(abs).max()! * Float(k)
+        for _ in 0..<3 {
+            let out = cpu.allocate([m, n], dtype: .f32)
+            cpu.matmul(out, tensor(cpu, a, [m, k]), bt, transposeA: false, transposeB: false, alpha: 1, beta: 0)
+            let worst = zip(cpu.readFloats(out), want).map { abs($0 - $1) }.max()!
+            #expect(worst <= 1e-5 * bound, "max |bf16 − sgemm| = \(worst) over K = \(k) (bound \(1e-5 * bound))")
+        }
+    }
+
     @Test func f32WeightsStayExact() throws {
         let cpu = try CPUBackend(matmulPrecision: .bf16), reference = CPUBackend()
         var rng = TestRandom(seed: 8)
