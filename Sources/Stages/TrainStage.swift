@@ -85,7 +85,7 @@ struct TrainStage: StageImplementation {
         let targets: LoraTargets = Set(peft.targetModules) == Set(PeftAdapterConfig.allLinear) ? .allLinear : .names(peft.targetModules)
         return LoraConfig(rank: peft.r, alpha: Float(peft.loraAlpha), dropout: Float(peft.loraDropout), targets: targets,
                           useRSLoRA: peft.useRslora, initialization: initRecord.scheme == "gaussian" ? .gaussian : .kaimingUniform,
-                          seed: UInt64(bitPattern: Int64(initRecord.seed)), modulesToSave: peft.modulesToSave ?? [])
+                          seed: UInt64(bitPattern: Int64(initRecord.seed)), modulesToSave: peft.modulesToSave ?? [], useDora: peft.useDora)
     }
 
     /// The base model: from the `quantize` artifact when there is one — its quantized Linears as
