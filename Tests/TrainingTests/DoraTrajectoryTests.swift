@@ -42,7 +42,7 @@ import Training
             Training.TrainableParameter(name: $0.name, value: $0.value, gradient: $0.gradient,
                                         decays: Training.TrainableParameter.transformersDecays($0.name))
         }
-        #expect(parameters.allSatisfy(\.decays), "transformers decays every LoRA/DoRA tensor")
+        #expect(parameters.allSatisfy { $0.decays }, "transformers decays every LoRA/DoRA tensor")
         let optimizer = try AdamW(parameters: parameters, hyperparameters: AdamWHyperparameters(
             beta1: number("beta1"), beta2: number("beta2"), epsilon: number("epsilon"), weightDecay: number("weight_decay")), backend: backend)
         let losses = meta["losses"] as! [Double], norms = meta["grad_norms"] as! [Double]

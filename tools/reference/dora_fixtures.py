@@ -22,7 +22,7 @@ on the tiny random models of Tests/ModelsTests/Fixtures/tiny.
    PEFT's logits (DoRA merge: (m/‖W+sBA‖)·(W+sBA)).
 
 Run from the package root after building runner (`swift build --product runner`, debug or -c release):
-    .venv/bin/python tools/reference/dora_fixtures.py
+    .venv/bin/python tools/reference/dora_fixtures.py [--skip-runner | --only-runner]
 """
 import json
 import os
@@ -291,9 +291,10 @@ def ours():
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     warnings.simplefilter("ignore")
-    grad_cases()
-    trajectory()
-    peft_made()
+    if "--only-runner" not in sys.argv:
+        grad_cases()
+        trajectory()
+        peft_made()
     if "--skip-runner" not in sys.argv:
         ours()
     total = sum(p.stat().st_size for p in OUT.rglob("*") if p.is_file())

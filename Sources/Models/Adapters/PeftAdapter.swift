@@ -185,8 +185,9 @@ enum TensorRole: Equatable {
         key = key.replacingOccurrences(of: ".modules_to_save.weight", with: ".weight")
         // DoRA: saved as `….lora_magnitude_vector`, in memory `….lora_magnitude_vector.default.weight`.
         if let range = key.range(of: ".lora_magnitude_vector") {
-            let rest = key[range.upperBound...].split(separator: ".", omittingEmptySubsequences: false)   // [] or ["", adapter, "weight"]
-            if rest.isEmpty || (rest.count == 3 && rest[0].isEmpty && rest[2] == "weight") {
+            let tail = key[range.upperBound...]                                                   // "" or ".default.weight"
+            let parts = tail.split(separator: ".", omittingEmptySubsequences: false)
+            if tail.isEmpty || (parts.count == 3 && parts[0].isEmpty && parts[2] == "weight") {
                 self = .magnitude(module: String(key[..<range.lowerBound]))
                 return
             }

@@ -4,6 +4,7 @@
 // it (`PeftModel.from_pretrained`). Fixtures: tools/reference/dora_fixtures.py.
 import Compute
 import CPUBackend
+import Formats
 import Foundation
 import Models
 import Testing
