@@ -44,7 +44,8 @@ import Testing
         #expect(relativeMaxError(try logits(nil, input: input), expected) > 1e-2)
         let plain = adapter.deltas.map { LoraDelta(module: $0.module, a: $0.a, b: $0.b, rank: $0.rank, inFeatures: $0.inFeatures,
                                                    outFeatures: $0.outFeatures, scale: $0.scale) }
-        var merged = try SafetensorsWeights(at: Self.tiny).tensor("model.layers.0.self_attn.q_proj.weight").hostFloats()
+        var merged = try SafetensorsWeights(at: Self.tiny).tensor(adapter.deltas[0].module + ".weight").hostFloats()
+        try #require(merged.count == adapter.deltas[0].outFeatures * adapter.deltas[0].inFeatures)
         let dense = merged
         plain[0].merge(into: &merged)
         var rescaled = dense
