@@ -1,7 +1,7 @@
-// The `lora` stage: the adapter configuration, in PEFT's `adapter_config.json`, plus `lora_init.json`
-// (init scheme and seed). The initial A/B matrices are not stored: `TrainableModel` creates them
-// deterministically from (seed, module name) when `train` builds the model, so this config is the
-// whole artifact.
+// The `lora` stage: the adapter configuration, in PEFT's `adapter_config.json` (`use_dora` for DoRA),
+// plus `lora_init.json` (init scheme and seed). The initial A/B matrices (and DoRA magnitudes, the
+// base's row norms) are not stored: `TrainableModel` creates them deterministically from (seed, module
+// name) when `train` builds the model, so this config is the whole artifact.
 import Basics
 import Foundation
 import Models
@@ -20,18 +20,19 @@ struct LoraStage: StageImplementation {
             targets = try context.strings("target_modules")
         }
         let scheme = try context.string("init")
-        let config = PeftAdapterConfig(
+        var config = PeftAdapterConfig(
             r: try context.int("r"), loraAlpha: try context.double("alpha"), loraDropout: try context.double("dropout"),
             targetModules: targets, useRslora: try context.bool("use_rslora"),
             // The base is identified by content (the cache key), not by a Hub name; PEFT accepts none.
             baseModelNameOrPath: nil,
             modulesToSave: try context.strings("modules_to_save"), initLoraWeights: scheme == "gaussian" ? .gaussian : .kaiming)
+        config.useDora = try context.bool("use_dora")
         try Self.check(config, model: try LlamaConfig.load(contentsOf: lineage.base.directory.appendingPathComponent("config.json")),
                        stage: context.stage.name)
         try StageJSON.write(config, to: context.outputDirectory.appendingPathComponent(PeftAdapterConfig.fileName))
         try StageJSON.write(LoraInitRecord(scheme: scheme, seed: try context.optionalInt("seed") ?? Int(context.seed)),
                             to: context.outputDirectory.appendingPathComponent(LoraInitRecord.fileName))
-        context.log("r \(config.r), alpha \(config.loraAlpha), targets \(targets.joined(separator: ", "))")
+        context.log("r \(config.r), alpha \(config.loraAlpha)\(config.useDora ? ", DoRA" : ""), targets \(targets.joined(separator: ", "))")
         return StageResult(metrics: ["r": Double(config.r)], primaryFile: nil)
     }
 }
@@ -42,7 +43,7 @@ extension LoraStage {
     static func check(_ peft: PeftAdapterConfig, model: LlamaConfig, stage: String) throws {
         let targets: LoraTargets = Set(peft.targetModules) == Set(PeftAdapterConfig.allLinear) ? .allLinear : .names(peft.targetModules)
         let lora = LoraConfig(rank: peft.r, alpha: Float(peft.loraAlpha), dropout: Float(peft.loraDropout), targets: targets,
-                              modulesToSave: peft.modulesToSave ?? [])
+                              modulesToSave: peft.modulesToSave ?? [], useDora: peft.useDora)
         let adapted: [(layer: Int, module: LinearModule)]
         do {
             adapted = try lora.resolveTargets(layerCount: model.layerCount)

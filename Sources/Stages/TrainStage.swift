@@ -89,7 +89,7 @@ struct TrainStage: StageImplementation {
         let targets: LoraTargets = Set(peft.targetModules) == Set(PeftAdapterConfig.allLinear) ? .allLinear : .names(peft.targetModules)
         return LoraConfig(rank: peft.r, alpha: Float(peft.loraAlpha), dropout: Float(peft.loraDropout), targets: targets,
                           useRSLoRA: peft.useRslora, initialization: initRecord.scheme == "gaussian" ? .gaussian : .kaimingUniform,
-                          seed: UInt64(bitPattern: Int64(initRecord.seed)), modulesToSave: peft.modulesToSave ?? [])
+                          seed: UInt64(bitPattern: Int64(initRecord.seed)), modulesToSave: peft.modulesToSave ?? [], useDora: peft.useDora)
     }
 
     /// The `matmul_precision` param (inherited from an upstream `quantize` stage's `compute_dtype`).

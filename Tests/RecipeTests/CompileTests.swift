@@ -32,7 +32,7 @@ import Testing
         #expect(lora.params == [
             "r": .int(16), "alpha": .double(32), "dropout": .double(0.05),
             "target_modules": .list([.string("q_proj"), .string("k_proj"), .string("v_proj"), .string("o_proj")]),
-            "use_rslora": .bool(false), "init": .string("kaiming"), "bias": .string("none"),
+            "use_rslora": .bool(false), "use_dora": .bool(false), "init": .string("kaiming"), "bias": .string("none"),
             "modules_to_save": .list([]), "seed": .int(42),
         ])
         #expect(lora.inputs == ["from": "prepared"])

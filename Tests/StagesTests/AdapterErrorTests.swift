@@ -88,7 +88,7 @@ private func error(_ body: () throws -> Void) -> String {
     try scratch.editConfig { $0["r"] = 8 }
     #expect(error { _ = try PeftAdapter.open(scratch.url) }.contains("has rank 4, but adapter_config.json says r = 8"))
     try scratch.editConfig { $0["r"] = 4; $0["use_dora"] = true }
-    #expect(error { _ = try PeftAdapter.open(scratch.url) }.contains("use_dora: the adapter uses DoRA's magnitude vectors, which runner cannot apply"))
+    #expect(error { _ = try PeftAdapter.open(scratch.url) }.contains("has no lora_magnitude_vector, but adapter_config.json says use_dora: true"))
 }
 
 @Test func tensorNamesThatDoNotMapAreListed() throws {

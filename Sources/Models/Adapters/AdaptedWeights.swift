@@ -1,4 +1,4 @@
-// A base model's weights with an adapter merged in (W + scale·B·A, modules_to_save copies in
+// A base model's weights with an adapter merged in (W + scale·B·A, DoRA-rescaled rows, modules_to_save copies in
 // place), as a WeightSource in Hugging Face naming: generation loads it like any checkpoint and the
 // merge stage writes it out as one. An optional transform runs on the base first (a quantized base
 // is seen as its dequantized weights).

@@ -1,5 +1,5 @@
-// What to train: LoRA adapters (rank, alpha, dropout, target modules, rsLoRA, init, modules_to_save)
-// or every parameter (full fine-tuning). Mirrors PEFT's `LoraConfig` so recipes read the same.
+// What to train: LoRA adapters (rank, alpha, dropout, target modules, rsLoRA, DoRA, init,
+// modules_to_save) or every parameter (full fine-tuning). Mirrors PEFT's `LoraConfig` so recipes read the same.
 import Basics
 import Foundation
 
@@ -49,10 +49,13 @@ public struct LoraConfig: Sendable, Equatable {
     public var seed: UInt64
     /// Modules trained in full as a separate copy: `lm_head` and/or `embed_tokens`.
     public var modulesToSave: [String]
+    /// DoRA (PEFT's `use_dora`): each adapted Linear also trains a magnitude vector m (out), and its
+    /// weight becomes (m / ‖W + s·B·A‖) · (W + s·B·A), the norm taken per output row and not differentiated.
+    public var useDora: Bool
 
     public init(rank: Int = 8, alpha: Float = 16, dropout: Float = 0, targets: LoraTargets = .allLinear,
                 useRSLoRA: Bool = false, initialization: LoraInitialization = .kaimingUniform, seed: UInt64 = 0,
-                modulesToSave: [String] = []) {
+                modulesToSave: [String] = [], useDora: Bool = false) {
         self.rank = rank
         self.alpha = alpha
         self.dropout = dropout
@@ -61,6 +64,7 @@ public struct LoraConfig: Sendable, Equatable {
         self.initialization = initialization
         self.seed = seed
         self.modulesToSave = modulesToSave
+        self.useDora = useDora
     }
 
     /// The factor on the adapter path: alpha/r, or alpha/√r with rsLoRA.
@@ -85,6 +89,12 @@ public struct LoraConfig: Sendable, Equatable {
                 throw RunnerError("lora.target_modules", "is empty", hint: "name modules (q_proj, v_proj, …) or use all-linear")
             }
             for name in names {
+                if useDora, let module = ["embed_tokens", "lm_head"].first(where: { Self.matches($0, name) }) {
+                    throw RunnerError("lora.target_modules", "`\(name)`: DoRA applies to Linear layers only, and `\(module)` is "
+                                      + (module == "embed_tokens" ? "an embedding" : "the output head"),
+                                      hint: "PEFT also has DoRA for Embedding and Conv layers; runner supports it on Linear layers "
+                                      + "(q_proj … down_proj): remove `\(name)` from target_modules (train it in full with modules_to_save)")
+                }
                 if name == "lm_head" || name.hasSuffix(".lm_head") {
                     throw RunnerError("lora.target_modules", "`lm_head` cannot take an adapter",
                                       hint: "train it in full with modules_to_save: [lm_head]")

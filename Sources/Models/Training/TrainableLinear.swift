@@ -1,7 +1,8 @@
 // One Linear layer as training sees it: `y = x·Wᵀ (+ b) + s·(drop(x)·Aᵀ)·Bᵀ`. W (and b) are frozen
 // — no gradient buffers — unless fully fine-tuned; the LoRA path carries A (r, in) and B (out, r).
 // A frozen W may be quantized (QLoRA's NF4/FP4, or LLM.int8 row-wise): it is dequantized into one
-// shared scratch right before each use.
+// shared scratch right before each use. With DoRA (`lora.dora`) the layer runs DoraLinear.swift's
+// forward/backward instead of the plain LoRA path.
 import Compute
 import Quant
 
@@ -14,6 +15,8 @@ public struct LoraAdapter {
     /// alpha/r (or alpha/√r with rsLoRA).
     public let scale: Float
     public let dropout: Float
+    /// DoRA's magnitude (PEFT's `use_dora`), nil for plain LoRA.
+    public internal(set) var dora: DoraMagnitude? = nil
     public var rank: Int { a.shape[0] }
 }
 
@@ -48,6 +51,9 @@ final class TrainableLinear {
     /// With `dropout` false (evaluation) the adapter sees x itself.
     func forward(_ y: Tensor, _ x: Tensor, u: Tensor?, dropped: Tensor, seed: UInt64, on backend: any TrainingBackend,
                  dropout: Bool = true) {
+        if let lora, let dora = lora.dora, let u {
+            return doraForward(y, x, u: u, dropped: dropped, seed: seed, lora: lora, dora: dora, on: backend, dropout: dropout)
+        }
         materializeWeight()
         backend.linearForward(y, x, weight: weight, bias: bias)
         guard let lora, let u else { return }
@@ -68,6 +74,10 @@ final class TrainableLinear {
     /// `dW += dyᵀ·x`, `dBias += Σ dy` when fully trained. `dU` (N, ≥r) and `dropped` (N, ≥IC) are scratch.
     func backward(dx: Tensor, accumulate: Bool, dy: Tensor, x: Tensor, u: Tensor?, dU: Tensor, dropped: Tensor,
                   seed: UInt64, on backend: any TrainingBackend) {
+        if let lora, let dora = lora.dora, let u {
+            return doraBackward(dx: dx, accumulate: accumulate, dy: dy, x: x, u: u, dU: dU, dropped: dropped, seed: seed,
+                                lora: lora, dora: dora, on: backend)
+        }
         materializeWeight()
         backend.linearBackward(dx: dx, accumulate: accumulate, dWeight: dWeight, dBias: dBias, dy: dy, x: x, weight: weight)
         guard let lora, let u else { return }
@@ -90,7 +100,7 @@ final class TrainableLinear {
 
     /// For a quantized base: dequantizes it (bit-exact with bitsandbytes) into the scratch `weight` views.
     /// Host memory only (the CPU backend); a device backend would run a `dequantizeNF4` op here instead.
-    private func materializeWeight() {
+    func materializeWeight() {
         guard let quantized else { return }
         guard let buffer = weight.hostBuffer else { preconditionFailure("4-bit base weights need a host-memory backend") }
         let start = buffer.pointer + weight.byteOffset
@@ -106,7 +116,7 @@ final class TrainableLinear {
     }
 
     /// drop(x) in `dropped`, or x itself when dropout is off.
-    private func adapterInput(_ x: Tensor, dropped: Tensor, lora: LoraAdapter, seed: UInt64, backend: any TrainingBackend) -> Tensor {
+    func adapterInput(_ x: Tensor, dropped: Tensor, lora: LoraAdapter, seed: UInt64, backend: any TrainingBackend) -> Tensor {
         guard lora.dropout > 0 else { return x }
         let out = view(dropped, rows: x.shape[0], columns: inFeatures)
         backend.dropout(out, x, probability: lora.dropout, seed: seed)

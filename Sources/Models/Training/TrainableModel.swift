@@ -146,6 +146,7 @@ public final class TrainableModel {
             }
         }
         loraSeed = { if case .lora(let lora) = mode { return lora.seed } else { return 0 } }()
+        let doraWorkspace = DoraWorkspace.forModel(mode: mode, weights: weights, backend: backend)   // nil unless use_dora
 
         var built: [TrainableLayer] = []
         for i in 0..<config.layerCount {
@@ -187,9 +188,12 @@ public final class TrainableModel {
                     let dA = backend.allocate(a.shape, dtype: .f32), dB = backend.allocate(b.shape, dtype: .f32)
                     params.append(TrainableParameter(name: nameA, value: a, gradient: dA))
                     params.append(TrainableParameter(name: nameB, value: b, gradient: dB))
-                    return TrainableLinear(name: path, weight: frozen, bias: bias, dWeight: nil, dBias: nil,
-                                           lora: LoraAdapter(a: a, b: b, dA: dA, dB: dB, scale: lora.scale, dropout: lora.dropout),
-                                           quantized: quantized)
+                    var adapter = LoraAdapter(a: a, b: b, dA: dA, dB: dB, scale: lora.scale, dropout: lora.dropout)
+                    if let doraWorkspace { params.append(adapter.attachDora(modulePath: path, workspace: doraWorkspace, backend: backend)) }
+                    let adapted = TrainableLinear(name: path, weight: frozen, bias: bias, dWeight: nil, dBias: nil, lora: adapter,
+                                                  quantized: quantized)
+                    adapted.initializeDoraMagnitude(on: backend)
+                    return adapted
                 }
             }
             let attentionNorm = norm(.attentionNorm, w.attentionNorm)

@@ -70,6 +70,8 @@ enum BuiltinStages {
             ParamSpec("target_modules", .oneOf([.choice(["all-linear"]), .list(.string)]), default: .string("all-linear"),
                       range: nil, doc: "Linear modules (name suffixes such as `q_proj`) to adapt, or `all-linear` for every linear layer except the output head."),
             ParamSpec("use_rslora", .bool, default: .bool(false), doc: "Rank-stabilized scaling alpha/√r."),
+            ParamSpec("use_dora", .bool, default: .bool(false),
+                      doc: "DoRA (PEFT's `use_dora`): also train a magnitude per output row, starting at the row norms of W; each adapted weight becomes m·(W + s·B·A)/‖W + s·B·A‖. Linear layers only."),
             ParamSpec("init", .choice(["kaiming", "gaussian"]), default: .string("kaiming"), doc: "Initialization of the A matrices."),
             ParamSpec("bias", .choice(["none"]), default: .string("none"), doc: "Which biases to train (only `none` is supported)."),
             ParamSpec("modules_to_save", .list(.string), default: .list([]), doc: "Modules trained fully and saved alongside the adapters."),
