@@ -119,9 +119,12 @@ public enum Materializer {
         let temporary = dir.appendingPathComponent(".\(target.lastPathComponent).runner-\(getpid())-\(UInt32.random(in: 0 ... .max))")
         if link(source.path, temporary.path) != 0 {
             do { try FileManager.default.copyItem(at: source, to: temporary) } catch {
-                throw RunnerError(target.path, "cannot write output: \(error.localizedDescription)")
+                unlink(temporary.path)  // a copy that ran out of space leaves a partial file
+                throw RunnerError(target.path, "cannot write output: \(error.localizedDescription)",
+                                  hint: NoSpaceError.matches(error) ? "no space left on device" : nil)
             }
         }
+        FailPoint.materializeBeforeRename.hit()
         guard rename(temporary.path, target.path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary.path)
