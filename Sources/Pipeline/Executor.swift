@@ -87,7 +87,11 @@ public final class Executor: @unchecked Sendable {
         let finished = Date()
         record.finishedAt = Timestamp.iso(finished)
         record.seconds = finished.timeIntervalSince(started)
-        try runs.write(record)
+        do { try runs.write(record) } catch {
+            // A failed run's own error comes first (a full disk often fails both): keep it, add this.
+            guard record.status != .succeeded else { throw error }
+            record.error = (record.error ?? "the run did not finish") + "; also, the run record could not be updated: \(error)"
+        }
         events.handle(.runFinished(status: record.status, seconds: record.seconds ?? 0))
         return record
     }

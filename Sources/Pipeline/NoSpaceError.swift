@@ -15,7 +15,7 @@ enum NoSpaceError {
         if ns.domain == NSPOSIXErrorDomain, ns.code == Int(ENOSPC) { return true }
         if ns.domain == NSCocoaErrorDomain, ns.code == CocoaError.fileWriteOutOfSpace.rawValue { return true }
         if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? any Error, matches(underlying) { return true }
-        return String(describing: error).contains(String(cString: strerror(ENOSPC)))
+        return String(describing: error).lowercased().contains(String(cString: strerror(ENOSPC)).lowercased())
     }
 
     /// The message for a stage whose writes into the cache at `cacheRoot` ran out of space.

@@ -68,7 +68,7 @@ private func resetProject(_ p: Project) {
 
         var kills = 0, timedKills = 0, failPointKills: [String: Int] = [:], episodes = 0
         var history: [String] = []  // what each attempt did, printed on failure
-        func context() -> Comment { Comment(rawValue: "\(replay)\nattempts so far:\n" + history.suffix(12).joined(separator: "\n")) }
+        func context() -> String { "\n\(replay)\nlast attempts:\n" + history.suffix(12).joined(separator: "\n") }
 
         while kills < wanted {
             episodes += 1
@@ -89,8 +89,8 @@ private func resetProject(_ p: Project) {
                 let signalled = process.terminationReason == .uncaughtSignal
                 history.append("episode \(episodes): \(kill.map(String.init(describing:)) ?? "no kill") → \(signalled ? "signal" : "exit") \(result.status)")
                 if !signalled && result.status == 0 { break }  // finished before the kill (or no kill): the episode's final run
-                try #require(signalled && result.status == SIGKILL, "apply must either finish or be killed\n\(result.stdout)\n\(result.stderr)", context())
-                try #require(kill != nil, "an apply without a kill died", context())
+                try #require(signalled && result.status == SIGKILL, "apply must either finish or be killed\n\(result.stdout)\n\(result.stderr)\(context())")
+                try #require(kill != nil, "an apply without a kill died\(context())")
                 kills += 1
                 killed += 1
                 switch kill! {
@@ -99,19 +99,20 @@ private func resetProject(_ p: Project) {
                 }
                 // Whatever the kill left, no entry under objects/ is partial or damaged.
                 let (_, problems) = p.store.verify(dryRun: true)
-                try #require(problems.isEmpty, "after \(kill!): \(problems.map { "\($0.key.prefix(12)): \($0.problem)" })", context())
+                try #require(problems.isEmpty, "after \(kill!): \(problems.map { "\($0.key.prefix(12)): \($0.problem)" })\(context())")
             }
             let digests = try RunDigests.of(p)
-            try #require(digests == expected, "the run after the kills differs from an uninterrupted one:\n\(digests)\nexpected:\n\(expected)", context())
+            try #require(digests == expected, "the run after the kills differs from an uninterrupted one:\n\(digests)\nexpected:\n\(expected)\(context())")
             let verify = try p.run(["cache", "verify"], binary: "runner")
-            try #require(verify.status == 0, "\(verify.stdout)\n\(verify.stderr)", context())
+            try #require(verify.status == 0, "\(verify.stdout)\n\(verify.stderr)\(context())")
             let gc = try p.run(["cache", "gc"], binary: "runner")
-            try #require(gc.status == 0, "\(gc.stdout)\n\(gc.stderr)", context())
-            try #require(p.cacheTemporaries().isEmpty, "left after `cache gc`: \(p.cacheTemporaries())", context())
-            try #require(try RunDigests.of(p) == expected, "`cache gc` removed an entry of the latest run", context())
+            try #require(gc.status == 0, "\(gc.stdout)\n\(gc.stderr)\(context())")
+            try #require(p.cacheTemporaries().isEmpty, "left after `cache gc`: \(p.cacheTemporaries())\(context())")
+            try #require(try RunDigests.of(p) == expected, "`cache gc` removed an entry of the latest run\(context())")
         }
         #expect(kills >= wanted)
-        #expect(timedKills > 0 && failPointKills.count >= 4, "kills: \(timedKills) timed, fail points \(failPointKills); \(replay)")
+        // With the default 50 kills both kinds occur and most points fire (a short replay may not).
+        #expect(wanted < 40 || (timedKills > 0 && failPointKills.count >= 4), "kills: \(timedKills) timed, fail points \(failPointKills); \(replay)")
         print("FaultInjectionTests: \(kills) kills (\(timedKills) at random moments, fail points \(failPointKills.sorted { $0.key < $1.key })) in \(episodes) episodes, \(String(format: "%.0f", Date().timeIntervalSince(started))) s; seed \(seed)")
     }
 
@@ -137,7 +138,10 @@ private func resetProject(_ p: Project) {
             #expect(again.status == 0, "\(point): \(again.stdout)\n\(again.stderr)")
             let digests = try RunDigests.of(p)
             if let expected { #expect(digests == expected, "\(point)") } else { expected = digests }
-            #expect(p.cacheTemporaries().isEmpty || (try p.run(["cache", "gc"], binary: "runner").status == 0 && p.cacheTemporaries().isEmpty))
+            if !p.cacheTemporaries().isEmpty {  // left for `cache gc`, which must remove them
+                let gc = try p.run(["cache", "gc"], binary: "runner")
+                #expect(gc.status == 0 && p.cacheTemporaries().isEmpty, "\(point): \(p.cacheTemporaries())")
+            }
         }
         // A misspelt point must not silently disarm a test: the first hit (the run record's write) exits 70.
         resetProject(p)

@@ -92,11 +92,22 @@ struct RunDigests: Equatable, CustomStringConvertible {
     /// leftovers show up as a difference).
     static func treeDigests(_ directory: URL, prefix: String) throws -> [String: String] {
         var out: [String: String] = [:]
-        for relative in (try? FileDigester.regularFiles(under: directory.path)) ?? [] {
+        for relative in regularFiles(under: directory) {
             let url = directory.appendingPathComponent(relative)
             out[prefix + "/" + relative] = relative.hasSuffix("metrics.json") ? try timelessDigest(url) : try Digest.sha256Hex(fileAt: url)
         }
         return out
+    }
+
+    /// Paths (relative to `directory`) of the regular files under it, sorted.
+    static func regularFiles(under directory: URL) -> [String] {
+        var files: [String] = []
+        guard let walker = FileManager.default.enumerator(atPath: directory.path) else { return [] }
+        while let relative = walker.nextObject() as? String {
+            var st = stat()
+            if lstat(directory.path + "/" + relative, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG { files.append(relative) }
+        }
+        return files.sorted()
     }
 
     /// Training's metrics.json records its wall time (`seconds`): digest everything else (the
