@@ -11,7 +11,10 @@ public enum AtomicFile {
         let dir = url.deletingLastPathComponent()
         let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))")
         let fd = open(tmp.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard fd >= 0 else { throw RunnerError(tmp.path, "cannot create file: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            let code = errno
+            throw RunnerError(tmp.path, "cannot create file: \(String(cString: strerror(code)))", hint: code == ENOSPC ? noSpaceHint : nil)
+        }
         var ok = false
         defer {
             if !ok { unlink(tmp.path) }
@@ -22,25 +25,29 @@ public enum AtomicFile {
                 let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    let reason = String(cString: strerror(errno))
+                    let code = errno
                     close(fd)
-                    throw RunnerError(url.path, "write failed: \(reason)", hint: errno == ENOSPC ? "the disk is full" : nil)
+                    throw RunnerError(url.path, "write failed: \(String(cString: strerror(code)))", hint: code == ENOSPC ? noSpaceHint : nil)
                 }
                 offset += n
             }
         }
         if fsync(fd) != 0 {
-            let reason = String(cString: strerror(errno))
+            let code = errno
             close(fd)
-            throw RunnerError(url.path, "fsync failed: \(reason)")
+            throw RunnerError(url.path, "fsync failed: \(String(cString: strerror(code)))", hint: code == ENOSPC ? noSpaceHint : nil)
         }
         close(fd)
+        FailPoint.atomicWriteBeforeRename.hit()
         guard rename(tmp.path, url.path) == 0 else {
             throw RunnerError(url.path, "rename failed: \(String(cString: strerror(errno)))")
         }
         ok = true
         syncDirectory(dir)
     }
+
+    /// What to do when a write fails with ENOSPC (the cache is the usual big writer).
+    public static let noSpaceHint = "the filesystem is full: free space there and run again; `runner cache gc` removes cache entries no recent run uses, and RUNNER_CACHE (or --cache) moves the cache to a larger disk"
 
     /// fsyncs a directory so a rename inside it survives a power cut.
     public static func syncDirectory(_ dir: URL) {

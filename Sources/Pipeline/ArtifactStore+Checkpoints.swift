@@ -11,17 +11,21 @@ extension ArtifactStore {
     public func checkpointDirectory(for key: String) -> URL { checkpoints.appendingPathComponent(key) }
 
     /// Deletes checkpoint directories that no run will resume from: the key is published already,
-    /// or it is not in `keep` (the keys of the most recent run records). A key being built right
-    /// now (build lock held) is never touched. Returns the deleted keys and the bytes freed.
+    /// or it is not in `keep` (the keys of the most recent run records). A key a running apply
+    /// plans to build (use lock held) or is building (build lock held) is never touched. Returns
+    /// the deleted keys and the bytes freed.
     func collectOrphanedCheckpoints(keep: Set<String>) -> (removed: [String], freedBytes: Int64) {
         var removed: [String] = [], freed: Int64 = 0
         for key in ((try? FileManager.default.contentsOfDirectory(atPath: checkpoints.path)) ?? []).sorted() {
             guard entryExists(key) || !keep.contains(key) else { continue }
-            guard let build = try? lockForBuild(key, blocking: false) else { continue }
+            // A running apply that will build (and resume) this key holds its use lock already.
+            guard let use = try? FileLock.acquire(locks.appendingPathComponent(key + ".use"), .exclusive, blocking: false),
+                  let build = try? lockForBuild(key, blocking: false) else { continue }
             let directory = checkpointDirectory(for: key)
             let size = Self.treeSize(directory)
             Self.removeTree(directory)
             build.release()
+            use.release()
             removed.append(key)
             freed += size
         }

@@ -18,13 +18,14 @@ extension ArtifactStore {
         public var complete: Bool
     }
 
-    /// All entries under `objects/`, sorted by creation time.
+    /// All entries under `objects/`, sorted by creation time. An entry discarded while listing is left out.
     public func list() -> [EntrySummary] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: objects.path)) ?? []
-        return names.map { key in
+        return names.compactMap { key -> EntrySummary? in
             if let m = try? PipelineJSON.decode(ArtifactManifest.self, from: entry(key).appendingPathComponent("manifest.json")) {
                 return EntrySummary(key: key, stageName: m.stageName, kind: m.kind, size: m.totalSize, createdAt: m.createdAt, complete: m.key == key)
             }
+            guard entryExists(key) else { return nil }
             return EntrySummary(key: key, stageName: nil, kind: nil, size: 0, createdAt: nil, complete: false)
         }.sorted { ($0.createdAt ?? "", $0.key) < ($1.createdAt ?? "", $1.key) }
     }
@@ -38,20 +39,28 @@ extension ArtifactStore {
     }
 
     /// Checks every entry fully: manifest, file list, sizes and SHA-256 digests. Bad entries are
-    /// removed unless `dryRun` or another run is using them.
+    /// removed unless `dryRun` or another run is using them. Each entry is checked under a shared
+    /// use lock, so a concurrent `gc` cannot delete it halfway through; entries removed by someone
+    /// else since the listing are not problems.
     public func verify(dryRun: Bool) -> (checked: Int, problems: [VerifyProblem]) {
         let keys = (try? FileManager.default.contentsOfDirectory(atPath: objects.path)) ?? []
         var problems: [VerifyProblem] = []
+        var checked = 0
         for key in keys.sorted() {
-            guard let problem = findProblem(key) else { continue }
+            let use = try? lockForUse(key)
+            guard entryExists(key) else { use?.release(); continue }
+            checked += 1
+            let problem = findProblem(key)
+            use?.release()
+            guard let problem else { continue }
             var removed = false
-            if !dryRun, let use = try? FileLock.acquire(locks.appendingPathComponent(key + ".use"), .exclusive, blocking: false) {
-                removed = (try? discard(key)) != nil
-                use.release()
+            if !dryRun, let exclusive = try? FileLock.acquire(locks.appendingPathComponent(key + ".use"), .exclusive, blocking: false) {
+                if findProblem(key) != nil { removed = (try? discard(key)) != nil }
+                exclusive.release()
             }
             problems.append(VerifyProblem(key: key, problem: problem, removed: removed))
         }
-        return (keys.count, problems)
+        return (checked, problems)
     }
 
     /// What is wrong with an entry, or nil when every byte matches its manifest.
@@ -86,6 +95,11 @@ extension ArtifactStore {
         /// Keys whose resume checkpoints were deleted (published, or no recent run references them).
         public var removedCheckpoints: [String] = []
         public var checkpointBytes: Int64 = 0
+        /// Leftovers of killed runs removed: temporary files of atomic writes whose writer is gone,
+        /// and checkpoint temporaries of stages nobody is building.
+        public var sweptWriterTemporaries: Int = 0
+        /// Lock files nobody held, deleted (they are recreated on demand).
+        public var removedLockFiles: Int = 0
     }
 
     /// Deletes entries not referenced by `keep` (the keys of the most recent run records), least
@@ -118,6 +132,8 @@ extension ArtifactStore {
         }
         report.sweptTemporaries = sweepAllTemporaries()
         (report.removedCheckpoints, report.checkpointBytes) = collectOrphanedCheckpoints(keep: keep)
+        report.sweptWriterTemporaries = sweepStaleWriterTemporaries()
+        report.removedLockFiles = removeUnheldLockFiles()
         report.remainingBytes = total
         return report
     }

@@ -132,13 +132,16 @@ public struct ArtifactStore: Sendable {
     public func publish(_ buildDirectory: URL, manifest: ArtifactManifest) throws -> Artifact {
         let data = buildDirectory.appendingPathComponent("data")
         for file in manifest.files { chmod(data.path + "/" + file.path, 0o444) }
+        FailPoint.publishBeforeManifest.hit()
         try AtomicFile.write(try PipelineJSON.encode(manifest), to: buildDirectory.appendingPathComponent("manifest.json"))
         AtomicFile.syncDirectory(buildDirectory)
         let destination = entry(manifest.key)
         if entryExists(manifest.key) { try discard(manifest.key) }
+        FailPoint.publishBeforeRename.hit()
         guard rename(buildDirectory.path, destination.path) == 0 else {
             throw RunnerError(destination.path, "cannot publish cache entry: \(String(cString: strerror(errno)))")
         }
+        FailPoint.publishAfterRename.hit()
         AtomicFile.syncDirectory(objects)
         guard let artifact = lookup(manifest.key) else {
             throw RunnerError(destination.path, "published cache entry does not verify")

@@ -87,7 +87,11 @@ public final class Executor: @unchecked Sendable {
         let finished = Date()
         record.finishedAt = Timestamp.iso(finished)
         record.seconds = finished.timeIntervalSince(started)
-        try runs.write(record)
+        do { try runs.write(record) } catch {
+            // A failed run's own error comes first (a full disk often fails both): keep it, add this.
+            guard record.status != .succeeded else { throw error }
+            record.error = (record.error ?? "the run did not finish") + "; also, the run record could not be updated: \(error)"
+        }
         events.handle(.runFinished(status: record.status, seconds: record.seconds ?? 0))
         return record
     }
@@ -132,9 +136,11 @@ public final class Executor: @unchecked Sendable {
                 try Materializer.materialize(artifact, at: destination, inside: planned.instance.outputRoot)
                 events.handle(.materialized(name: planned.name, path: destination.path))
             } catch {
-                events.handle(.stageFailed(name: planned.name, message: Self.describe(error)))
+                let message = NoSpaceError.matches(error)
+                    ? NoSpaceError.outputMessage(stage: planned.name, destination: destination, error: error) : Self.describe(error)
+                events.handle(.stageFailed(name: planned.name, message: message))
                 result.outcome = .failed
-                result.error = Self.describe(error)
+                result.error = message
             }
         }
         return result
@@ -202,8 +208,10 @@ public final class Executor: @unchecked Sendable {
                 events.handle(.stageFailed(name: planned.name, message: "interrupted"))
                 return StageOutcome(outcome: .interrupted, seconds: seconds, error: "interrupted")
             }
-            events.handle(.stageFailed(name: planned.name, message: Self.describe(error)))
-            return StageOutcome(outcome: .failed, seconds: seconds, error: Self.describe(error))
+            let message = NoSpaceError.matches(error)
+                ? NoSpaceError.stageMessage(stage: planned.name, cacheRoot: store.root, error: error) : Self.describe(error)
+            events.handle(.stageFailed(name: planned.name, message: message))
+            return StageOutcome(outcome: .failed, seconds: seconds, error: message)
         }
     }
 

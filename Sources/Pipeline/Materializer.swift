@@ -114,18 +114,37 @@ public enum Materializer {
         do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
             throw RunnerError(dir.path, "cannot create output directory: \(error.localizedDescription)")
         }
+        sweepStaleTemporaries(of: target)
         var a = stat(), b = stat()
         if stat(source.path, &a) == 0, stat(target.path, &b) == 0, a.st_ino == b.st_ino, a.st_dev == b.st_dev { return }
         let temporary = dir.appendingPathComponent(".\(target.lastPathComponent).runner-\(getpid())-\(UInt32.random(in: 0 ... .max))")
         if link(source.path, temporary.path) != 0 {
             do { try FileManager.default.copyItem(at: source, to: temporary) } catch {
-                throw RunnerError(target.path, "cannot write output: \(error.localizedDescription)")
+                unlink(temporary.path)  // a copy that ran out of space leaves a partial file
+                throw RunnerError(target.path, "cannot write output: \(error.localizedDescription)",
+                                  hint: NoSpaceError.matches(error) ? "no space left on device" : nil)
             }
         }
+        FailPoint.materializeBeforeRename.hit()
         guard rename(temporary.path, target.path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary.path)
             throw RunnerError(target.path, "cannot write output: \(reason)")
+        }
+        // rename(2) does nothing when both names are links to one file, which happens when a
+        // concurrent run placed the same cache file first: the temporary must go either way.
+        unlink(temporary.path)
+    }
+
+    /// Removes `.<name>.runner-<pid>-<n>` siblings of `target` whose writer process has exited
+    /// (a run killed between linking and renaming).
+    static func sweepStaleTemporaries(of target: URL) {
+        let dir = target.deletingLastPathComponent()
+        let prefix = ".\(target.lastPathComponent).runner-"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] where name.hasPrefix(prefix) {
+            let parts = name.dropFirst(prefix.count).split(separator: "-")
+            guard parts.count == 2, let pid = pid_t(parts[0]), pid > 0, kill(pid, 0) != 0, errno == ESRCH else { continue }
+            unlink(dir.appendingPathComponent(name).path)
         }
     }
 }

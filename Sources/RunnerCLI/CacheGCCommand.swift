@@ -1,5 +1,5 @@
 // `runner cache gc`: deletes entries no recent run references (least recently used first), never
-// one that a running `apply` holds.
+// one that a running `apply` holds; sweeps what killed runs left and lock files nobody holds.
 import ArgumentParser
 import Foundation
 import Pipeline
@@ -45,5 +45,8 @@ struct CacheGCCommand: ParsableCommand {
             Console.out("removed resume checkpoints of \(n) stage\(n == 1 ? "" : "s") no recent run references (\(Format.bytes(report.checkpointBytes)))")
         }
         if report.sweptTemporaries > 0 { Console.out("swept \(report.sweptTemporaries) stale build director\(report.sweptTemporaries == 1 ? "y" : "ies")") }
+        if report.sweptWriterTemporaries > 0 {
+            Console.out("swept \(report.sweptWriterTemporaries) temporar\(report.sweptWriterTemporaries == 1 ? "y" : "ies") left by killed runs")
+        }
     }
 }

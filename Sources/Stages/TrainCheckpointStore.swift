@@ -48,6 +48,7 @@ final class TrainCheckpointStore {
 
         try SafetensorsWriter.write(TrainCheckpointTensors.parameters(model), metadata: ["format": "pt"],
                                     to: temporary.appendingPathComponent(TrainCheckpointManifest.parametersFile))
+        FailPoint.checkpointMidWrite.hit()
         try SafetensorsWriter.write(TrainCheckpointTensors.optimizerState(optimizer),
                                     to: temporary.appendingPathComponent(TrainCheckpointManifest.optimizerFile))
         try StageJSON.write(progress, to: temporary.appendingPathComponent(TrainCheckpointManifest.progressFile))
@@ -63,10 +64,12 @@ final class TrainCheckpointStore {
 
         let destination = url(step: step)
         if fm.fileExists(atPath: destination.path) { try discard(destination) }
+        FailPoint.checkpointBeforeRename.hit()
         guard rename(temporary.path, destination.path) == 0 else {
             throw RunnerError(destination.path, "cannot move the checkpoint into place: \(String(cString: strerror(errno)))")
         }
         published = true
+        FailPoint.checkpointAfterRename.hit()
         AtomicFile.syncDirectory(directory)
         goodSteps.removeAll { $0 == step }
         goodSteps.append(step)
