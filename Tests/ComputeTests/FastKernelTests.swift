@@ -111,7 +111,7 @@ import Testing
     }
 
     /// Training's shapes (tall, wide, skinny LoRA products, both transposes) split over all cores
-    /// give exactly one core's result, and that result is the product.
+    /// give one core's result (to f32 rounding), and that result is the product.
     @Test func splitSgemmEqualsOneCall() {
         let single = CPUBackend(threads: 1)
         var rng = TestRandom(seed: 5)
@@ -125,7 +125,8 @@ import Testing
                 return backend.readFloats(out)
             }
             let split = run(cpu), whole = run(single)
-            #expect(split == whole, "(\(m), \(k), \(n)) split differs from one call")
+            // Same kernel, same K order per element: equal up to OpenBLAS picking another micro-kernel for a block.
+            expectClose(split, whole, tolerance: 1e-6)
             var expected = [Float](repeating: 0, count: m * n)
             for i in 0..<m { for j in 0..<n {
                 var sum = 0.0
