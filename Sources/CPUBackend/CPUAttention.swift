@@ -1,6 +1,6 @@
 // Causal grouped-query attention on the CPU: scores = q·kᵀ·scale over visible keys, softmax,
-// weighted sum of values, f32 throughout. Many queries (prefill) go through sgemm per head;
-// a few (decode) go row by row.
+// weighted sum of values, f32 throughout. Many queries (prefill, training) go through sgemm per
+// head in causal blocks; a few (decode) go row by row.
 import CBLAS
 import Compute
 import Foundation
@@ -65,8 +65,12 @@ extension CPUBackend {
 }
 
 extension CPUBackend {
-    /// The same attention, per (batch, head): S = Q·Kᵀ (T × keys) by sgemm, masked row softmax,
-    /// O = P·V by sgemm. Computes the masked upper triangle too, which sgemm makes cheaper than skipping.
+    /// Queries per causal block: a block multiplies only the keys its last query can see.
+    static let attentionBlock = 64
+
+    /// The same attention by sgemm, one (batch, head) per worker at a time, in blocks of
+    /// `attentionBlock` queries: S = Q·Kᵀ over the keys the block's last query sees (the masked upper
+    /// triangle beyond them is never computed), masked row softmax, O = P·V.
     func attentionByGEMM(_ out: Tensor, logSumExp: Tensor?, q: Tensor, k: Tensor, v: Tensor,
                          pastLength: Int, segmentIds: Tensor?, scale: Float) {
         let (b, t, nh, hd) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3])
@@ -75,39 +79,41 @@ extension CPUBackend {
         let qp = f32(q), kp = f32(k), vp = f32(v), op = f32(out)
         let lse = logSumExp.map { f32($0) }
         let seg = segmentIds.map { i32($0) }
-        let scores = scratchFloats(t * keys)  // (T, keys)
-        gemmFlops += 4 * Double(b * nh) * Double(t * keys * hd)   // Q·Kᵀ and P·V per (batch, head)
-        for batch in 0..<b {
-            for head in 0..<nh {
-                let kvHead = head / group
+        let block = Self.attentionBlock
+        let scores = workerScratch(floatsPerWorker: block * keys)  // per worker: (block, keys)
+        for first in stride(from: 0, to: t, by: block) {
+            let visible = pastLength + min(t, first + block)
+            gemmFlops += 4 * Double(b * nh) * Double(min(block, t - first) * visible * hd)   // Q·Kᵀ and P·V
+        }
+        Parallel.forEachWorker(b * nh, work: t * keys * hd) { worker, items in
+            let rowsBuffer = scores + worker * block * keys
+            for item in items {
+                let batch = item / nh, head = item % nh, kvHead = head / group
                 let qh = qp + batch * t * nh * hd + head * hd             // rows stride NH·HD
                 let kh = kp + batch * s * kvh * hd + kvHead * hd          // rows stride KVH·HD
                 let vh = vp + batch * s * kvh * hd + kvHead * hd
                 let oh = op + batch * t * nh * hd + head * hd
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(t), Int32(keys), Int32(hd), scale,
-                            qh, Int32(nh * hd), kh, Int32(kvh * hd), 0, scores, Int32(keys))
                 let segBase = seg.map { $0 + batch * s }
-                Parallel.forEach(t, work: keys * 8) { rows in
-                    for i in rows {
-                        let row = scores + i * keys, queryIndex = pastLength + i
-                        let ownSegment = segBase?[queryIndex]
-                        var maxScore = -Float.infinity
-                        for j in 0...queryIndex {
-                            if let segBase, segBase[j] != ownSegment { row[j] = -.infinity } else { maxScore = max(maxScore, row[j]) }
+                for first in stride(from: 0, to: t, by: block) {
+                    let rows = min(block, t - first), visible = pastLength + first + rows   // (rows, visible)
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(visible), Int32(hd), scale,
+                                qh + first * nh * hd, Int32(nh * hd), kh, Int32(kvh * hd), 0, rowsBuffer, Int32(visible))
+                    for r in 0..<rows {
+                        let row = rowsBuffer + r * visible, queryIndex = pastLength + first + r
+                        let seen = queryIndex + 1
+                        if let segBase {
+                            let own = segBase[queryIndex]
+                            for j in 0..<seen where segBase[j] != own { row[j] = -.infinity }
                         }
-                        var sum: Float = 0
-                        for j in 0...queryIndex {
-                            let e = row[j] == -.infinity ? 0 : expf(row[j] - maxScore)
-                            row[j] = e
-                            sum += e
-                        }
-                        scaleInPlace(row, 1 / sum, queryIndex + 1)
-                        if queryIndex + 1 < keys { (row + queryIndex + 1).update(repeating: 0, count: keys - queryIndex - 1) }
-                        lse?[(batch * nh + head) * t + i] = maxScore + logf(sum)
+                        let maxScore = maximum(row, seen)
+                        let sum = expShifted(row, row, shift: maxScore, seen)
+                        scaleInPlace(row, 1 / sum, seen)
+                        if seen < visible { (row + seen).update(repeating: 0, count: visible - seen) }
+                        lse?[(batch * nh + head) * t + first + r] = maxScore + logf(sum)
                     }
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(hd), Int32(visible), 1,
+                                rowsBuffer, Int32(visible), vh, Int32(kvh * hd), 0, oh + first * nh * hd, Int32(nh * hd))
                 }
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(hd), Int32(keys), 1,
-                            scores, Int32(keys), vh, Int32(kvh * hd), 0, oh, Int32(nh * hd))
             }
         }
     }

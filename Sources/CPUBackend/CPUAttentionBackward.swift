@@ -1,6 +1,7 @@
-// Causal GQA attention backward on the CPU, per (batch, head) with sgemm: the softmax P is rebuilt
-// from q, k and the forward's log-sum-exp (never stored), then dV, dP, dS = P·(dP − rowsum(dO·O)),
-// dQ and dK. Query heads sharing a KV head add into the same dK/dV rows.
+// Causal GQA attention backward on the CPU with sgemm, one (batch, KV head) per worker at a time,
+// in causal blocks of queries: the softmax P is rebuilt from q, k and the forward's log-sum-exp
+// (never stored), then dV, dP, dS = P·(dP − rowsum(dO·O)), dQ and dK over the visible keys only.
+// Query heads sharing a KV head add into the same dK/dV rows, so they share a work item.
 import CBLAS
 import Compute
 import Foundation
@@ -23,52 +24,70 @@ extension CPUBackend {
         let seg = segmentIds.map { i32($0) }
         zero(dk)
         zero(dv)
-        let probs = scratchFloats(2 * t * t + t, slot: "attention.backward")  // P (T, T), dP (T, T), D (T)
-        let dProbs = probs + t * t, rowDots = probs + 2 * t * t
+        let block = Self.attentionBlock
+        let perWorker = 2 * block * t + block                     // P (block, T), dP (block, T), D (block)
+        let scratch = scratchFloats(perWorker * Parallel.workers, slot: "attention.backward")
         let (qRow, kvRow) = (Int32(nh * hd), Int32(kvh * hd))
-        gemmFlops += 10 * Double(b * nh) * Double(t * t * hd)     // five (T, T, HD) products per (batch, head)
-        for batch in 0..<b {
-            let segBase = seg.map { $0 + batch * t }
-            for head in 0..<nh {
-                let kvHead = head / group
-                let qh = qp + batch * t * nh * hd + head * hd, oh = op + batch * t * nh * hd + head * hd
-                let gh = gp + batch * t * nh * hd + head * hd, dqh = dqp + batch * t * nh * hd + head * hd
+        for first in stride(from: 0, to: t, by: block) {
+            gemmFlops += 10 * Double(b * nh) * Double(min(block, t - first) * min(t, first + block) * hd)   // five products
+        }
+        // One (batch, KV head) per work item: the query heads sharing it add into its dK/dV rows alone.
+        Parallel.forEachWorker(b * kvh, work: group * t * t * hd * 5) { worker, items in
+            let probs = scratch + worker * perWorker
+            let dProbs = probs + block * t, rowDots = probs + 2 * block * t
+            for item in items {
+                let batch = item / kvh, kvHead = item % kvh
+                let segBase = seg.map { $0 + batch * t }
                 let kh = kp + batch * t * kvh * hd + kvHead * hd, vh = vp + batch * t * kvh * hd + kvHead * hd
                 let dkh = dkp + batch * t * kvh * hd + kvHead * hd, dvh = dvp + batch * t * kvh * hd + kvHead * hd
-                let lseh = lse + (batch * nh + head) * t
-                // P = exp(scale·Q·Kᵀ − lse) on visible keys, 0 elsewhere.      (T, T)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(t), Int32(t), Int32(hd), scale,
-                            qh, qRow, kh, kvRow, 0, probs, Int32(t))
-                Parallel.forEach(t, work: t * 8) { rows in
-                    for i in rows {
-                        let row = probs + i * t
-                        let own = segBase?[i]
-                        for j in 0...i {
-                            row[j] = (segBase != nil && segBase![j] != own) ? 0 : expf(row[j] - lseh[i])
+                for head in kvHead * group..<(kvHead + 1) * group {
+                    let qh = qp + batch * t * nh * hd + head * hd, oh = op + batch * t * nh * hd + head * hd
+                    let gh = gp + batch * t * nh * hd + head * hd, dqh = dqp + batch * t * nh * hd + head * hd
+                    let lseh = lse + (batch * nh + head) * t
+                    // Queries [first, first + rows) see keys [0, visible): the rest of P is zero.
+                    for first in stride(from: 0, to: t, by: block) {
+                        let rows = min(block, t - first), visible = first + rows
+                        let qb = qh + first * nh * hd, gb = gh + first * nh * hd
+                        // P = exp(scale·Q·Kᵀ − lse) on visible keys, 0 elsewhere.      (rows, visible)
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(visible), Int32(hd), scale,
+                                    qb, qRow, kh, kvRow, 0, probs, Int32(visible))
+                        for r in 0..<rows {
+                            let i = first + r, row = probs + r * visible
+                            _ = expShifted(row, row, shift: lseh[i], i + 1)
+                            if let segBase {
+                                let own = segBase[i]
+                                for j in 0...i where segBase[j] != own { row[j] = 0 }
+                            }
+                            if i + 1 < visible { (row + i + 1).update(repeating: 0, count: visible - i - 1) }
+                            rowDots[r] = dot(gb + r * nh * hd, oh + i * nh * hd, hd)
                         }
-                        if i + 1 < t { (row + i + 1).update(repeating: 0, count: t - i - 1) }
-                        rowDots[i] = dot(gh + i * nh * hd, oh + i * nh * hd, hd)
+                        // dV += Pᵀ·dO                                                  (visible, HD)
+                        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(visible), Int32(hd), Int32(rows), 1,
+                                    probs, Int32(visible), gb, qRow, 1, dvh, kvRow)
+                        // dP = dO·Vᵀ                                                   (rows, visible)
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(visible), Int32(hd), 1,
+                                    gb, qRow, vh, kvRow, 0, dProbs, Int32(visible))
+                        // dS = P·(dP − D), scaled by `scale` for the q·k product (0 where P is).
+                        for r in 0..<rows {
+                            let p = probs + r * visible, d = dProbs + r * visible
+                            let dotLanes = Lanes(repeating: rowDots[r]), scaleLanes = Lanes(repeating: scale)
+                            var j = 0
+                            while j + 16 <= visible {
+                                storeLanes(loadLanes(p + j) * (loadLanes(d + j) - dotLanes) * scaleLanes, d + j)
+                                j += 16
+                            }
+                            while j < visible {
+                                d[j] = p[j] * (d[j] - rowDots[r]) * scale
+                                j += 1
+                            }
+                        }
+                        // dQ = dS·K;  dK += dSᵀ·Q                                       (rows | visible, HD)
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(hd), Int32(visible), 1,
+                                    dProbs, Int32(visible), kh, kvRow, 0, dqh + first * nh * hd, qRow)
+                        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(visible), Int32(hd), Int32(rows), 1,
+                                    dProbs, Int32(visible), qb, qRow, 1, dkh, kvRow)
                     }
                 }
-                // dV += Pᵀ·dO                                                  (T, HD)
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(t), Int32(hd), Int32(t), 1,
-                            probs, Int32(t), gh, qRow, 1, dvh, kvRow)
-                // dP = dO·Vᵀ                                                   (T, T)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(t), Int32(t), Int32(hd), 1,
-                            gh, qRow, vh, kvRow, 0, dProbs, Int32(t))
-                // dS = P·(dP − D), scaled by `scale` for the q·k product.
-                Parallel.forEach(t, work: t * 4) { rows in
-                    for i in rows {
-                        let p = probs + i * t, d = dProbs + i * t, dot = rowDots[i]
-                        for j in 0...i { d[j] = p[j] * (d[j] - dot) * scale }
-                        if i + 1 < t { (d + i + 1).update(repeating: 0, count: t - i - 1) }
-                    }
-                }
-                // dQ = dS·K;  dK += dSᵀ·Q                                       (T, HD)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(hd), Int32(t), 1,
-                            dProbs, Int32(t), kh, kvRow, 0, dqh, qRow)
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(t), Int32(hd), Int32(t), 1,
-                            dProbs, Int32(t), qh, qRow, 1, dkh, kvRow)
             }
         }
     }

@@ -20,9 +20,11 @@ public final class CPUBackend: Backend {
     /// bf16 matmuls (oneDNN) when the backend computes in bf16; nil in the default f32 mode.
     let oneDNN: OneDNNMatmul?
 
-    /// - Parameter threads: cores to use (OpenBLAS and the Swift loops); nil keeps all cores.
+    /// - Parameter threads: cores a matmul is split over; nil uses all cores. OpenBLAS itself always
+    ///   runs single-threaded (process-wide): each product is split into per-core blocks by `Parallel`.
     public init(threads: Int? = nil) {
-        if let threads { openblas_set_num_threads(Int32(threads)) }
+        openblas_set_num_threads(1)
+        gemmWorkers = max(1, min(threads ?? Parallel.workers, Parallel.workers))
         oneDNN = nil
     }
 
@@ -51,9 +53,13 @@ public final class CPUBackend: Backend {
     }
 
     private init(threads: Int?, oneDNN: OneDNNMatmul) {
-        if let threads { openblas_set_num_threads(Int32(threads)) }
+        openblas_set_num_threads(1)
+        gemmWorkers = max(1, min(threads ?? Parallel.workers, Parallel.workers))
         self.oneDNN = oneDNN
     }
+
+    /// Blocks each f32 matmul is split into (one per core used).
+    let gemmWorkers: Int
 
     /// How matmuls by bf16 weights compute.
     public var matmulPrecision: MatmulPrecision { oneDNN == nil ? .f32 : .bf16 }

@@ -44,8 +44,16 @@ extension CPUBackend: TrainingBackend {
         precondition(dGate.count == n && dUp.count == n && dOut.count == n && up.count == n, "swiglu backward of \(gate.shape)")
         let dg = f32(dGate), du = f32(dUp), dO = f32(dOut), g = f32(gate), u = f32(up)
         Parallel.forEach((n + 1023) / 1024, work: 24_576) { blocks in
+            var i = blocks.lowerBound * 1024
             let end = min(n, blocks.upperBound * 1024)
-            for i in (blocks.lowerBound * 1024)..<end {
+            while i + 16 <= end {
+                let x = loadLanes(g + i), grad = loadLanes(dO + i)
+                let sigmoid = 1 / (1 + expLanes(-x))
+                storeLanes(grad * x * sigmoid, du + i)
+                storeLanes(grad * loadLanes(u + i) * sigmoid * (1 + x * (1 - sigmoid)), dg + i)
+                i += 16
+            }
+            for i in i..<end {
                 let x = g[i], upValue = u[i], grad = dO[i]
                 let sigmoid = 1 / (1 + expf(-x))
                 du[i] = grad * x * sigmoid

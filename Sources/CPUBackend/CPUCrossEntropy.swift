@@ -46,14 +46,11 @@ extension CPUBackend {
                         rowLoss[r] = 0
                         continue
                     }
-                    var maxValue = -Float.infinity
-                    for j in 0..<vocab { maxValue = max(maxValue, row[j]) }
+                    let maxValue = maximum(row, vocab)
                     let target = row[Int(label)] - maxValue
-                    var sum: Double = 0   // V terms: a Double sum keeps the normalizer exact to f32
-                    for j in 0..<vocab {
-                        let e = expf(row[j] - maxValue)
-                        row[j] = e
-                        sum += Double(e)
+                    var sum: Double = 0   // V terms: f32 partial sums of 1024, added in Double, keep the normalizer exact to f32
+                    for j in stride(from: 0, to: vocab, by: 1024) {
+                        sum += Double(expShifted(row + j, row + j, shift: maxValue, min(1024, vocab - j)))
                     }
                     rowLoss[r] = Float(log(sum)) - target    // −log softmax[label]
                     scaleInPlace(row, Float(Double(gradScale) / sum), vocab)   // dlogits = scale·(softmax − onehot)

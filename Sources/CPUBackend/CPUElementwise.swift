@@ -50,10 +50,17 @@ extension CPUBackend {
         precondition(out.count == gate.count && gate.count == up.count, "swiglu of \(gate.shape) and \(up.shape)")
         let o = f32(out), g = f32(gate), u = f32(up)
         Parallel.forEach((out.count + 1023) / 1024, work: 16_384) { blocks in
+            var i = blocks.lowerBound * 1024
             let end = min(out.count, blocks.upperBound * 1024)
-            for i in (blocks.lowerBound * 1024)..<end {
+            while i + 16 <= end {
+                let x = loadLanes(g + i)
+                storeLanes(x / (1 + expLanes(-x)) * loadLanes(u + i), o + i)
+                i += 16
+            }
+            while i < end {
                 let x = g[i]
                 o[i] = x / (1 + expf(-x)) * u[i]
+                i += 1
             }
         }
     }
@@ -88,13 +95,7 @@ extension CPUBackend {
 /// out = softmax(x) over n values (out may alias x).
 @inline(__always)
 func softmaxRow(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int) {
-    var maxValue = -Float.infinity
-    for i in 0..<n { maxValue = max(maxValue, x[i]) }
-    var sum: Float = 0
-    for i in 0..<n {
-        let e = expf(x[i] - maxValue)
-        out[i] = e
-        sum += e
-    }
+    let maxValue = maximum(x, n)
+    let sum = expShifted(x, out, shift: maxValue, n)
     scaleInPlace(out, 1 / sum, n)
 }

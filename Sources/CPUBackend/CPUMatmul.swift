@@ -1,4 +1,6 @@
 // Matrix multiply on the CPU: OpenBLAS sgemm (sgemv for single rows), f32 accumulation.
+// OpenBLAS runs single-threaded; `Parallel` splits each product into one block per core, so the
+// backend has one thread pool (OpenBLAS's own idle threads used to spin-yield ≈ 17 % of a step).
 // bf16/f16 right-hand sides are widened to f32 in worker scratch before the call — or, when the
 // backend computes in bf16, multiplied as bf16 by oneDNN (the left side rounded to bf16 per call).
 import CBLAS
@@ -39,12 +41,57 @@ extension CPUBackend {
         if m == 1 && !transposeA {
             // One row: y = op(B)ᵀ·x as a matrix-vector product (GEMV is bandwidth-bound; sgemm adds overhead).
             // Row-major B (K, N) times x means Bᵀ-trans in BLAS terms, and vice versa.
-            cblas_sgemv(CblasRowMajor, transposeB ? CblasNoTrans : CblasTrans, Int32(b.shape[0]), Int32(b.shape[1]),
-                        alpha, bf, ldb, ap, 1, beta, cp, 1)
+            // Split over outputs: rows of a (N, K) B, columns of a (K, N) one.
+            let parts = max(1, min(gemmWorkers, n / 64, k * n / 65_536))
+            Parallel.forEach(parts, work: 1 << 20, workers: parts) { range in
+                for part in range {
+                    let start = n * part / parts, end = n * (part + 1) / parts
+                    if transposeB {
+                        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(end - start), Int32(k), alpha, bf + start * Int(ldb), ldb,
+                                    ap, 1, beta, cp + start, 1)
+                    } else {
+                        cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(end - start), alpha, bf + start, ldb,
+                                    ap, 1, beta, cp + start, 1)
+                    }
+                }
+            }
             return
         }
+        splitSGEMM(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, alpha: alpha,
+                   a: ap, lda: Int(lda), b: bf, ldb: Int(ldb), beta: beta, c: cp, ldc: n, workers: gemmWorkers)
+    }
+}
+
+/// Row-major `C = alpha · op(A) · op(B) + beta · C` on single-threaded OpenBLAS, split into one block
+/// per worker: by rows of C (or by columns when C has fewer rows than columns). Blocks are disjoint,
+/// and each is the same sgemm over a sub-matrix, so the result equals one unsplit call's up to
+/// OpenBLAS's blocking of K (identical here: K is never split).
+func splitSGEMM(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, alpha: Float,
+                a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, workers: Int = Parallel.workers) {
+    func sgemm(_ m: Int, _ n: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>) {
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, ap, lda, bf, ldb, beta, cp, Int32(n))
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+    let flops = 2 * Double(m) * Double(n) * Double(k)
+    let byRows = m >= n
+    let extent = byRows ? m : n
+    // Whole 16-wide register tiles per block, and at least ~1 MFLOP per block (waking a thread costs more).
+    let parts = max(1, min(workers, extent / 16, Int(flops / 1e6)))
+    guard parts > 1 else { return sgemm(m, n, a, b, c) }
+    Parallel.forEach(parts, work: 1 << 20, workers: parts) { range in
+        for part in range {
+            let start = (extent * part / parts) / 16 * 16
+            let end = part == parts - 1 ? extent : (extent * (part + 1) / parts) / 16 * 16
+            guard start < end else { continue }
+            if byRows {
+                // Rows [start, end) of op(A) and C.
+                sgemm(end - start, n, a + (transposeA ? start : start * lda), b, c + start * ldc)
+            } else {
+                // Columns [start, end) of op(B) and C.
+                sgemm(m, end - start, a, b + (transposeB ? start * ldb : start), c + start)
+            }
+        }
     }
 }
 

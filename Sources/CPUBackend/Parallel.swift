@@ -9,7 +9,7 @@ enum Parallel {
 
     /// Runs `body` over disjoint chunks that together cover `0..<count`. `work` is a rough cost per
     /// item (in flops) so that tiny loops stay on the calling thread.
-    static func forEach(_ count: Int, work: Int = 1, _ body: (Range<Int>) -> Void) {
+    static func forEach(_ count: Int, work: Int = 1, workers: Int = Parallel.workers, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
         let chunks = min(workers, count)
         if chunks == 1 || count * work < 32_768 {

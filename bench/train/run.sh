@@ -4,7 +4,9 @@
 # gradient checkpointing on. Sides alternate within each repeat so load changes hit all of them;
 # each runs in its own process (peak RSS is per process). Run from anywhere:
 #   bench/train/run.sh [repeats=3] [steps=3]
-# Env: SKIP_BUILD=1 runs the TrainBench already built; SIDES="runner-f32 runner-bf16 runner-nf4-bf16 peft-fp32 peft-nf4" to pick sides.
+# Env: SKIP_BUILD=1 runs the TrainBench already built; SIDES="runner-f32 runner-bf16 runner-nf4-bf16 peft-fp32 peft-nf4" to pick sides;
+#      TRAINBENCH=path runs that TrainBench binary; BASELINE=path (an older TrainBench) adds the sides
+#      before-f32 / before-bf16 (name them in SIDES) for a same-run before/after comparison.
 # Prints a table (bench/train/summarize.py) and writes .build/bench-train/summary.json.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -19,13 +21,16 @@ results="$out/results.jsonl"
 model=models/SmolLM2-135M-Instruct.Q4_1.gguf
 common=(--batch 4 --seq 256 --rank 16 --steps "$steps" --warmup 1)
 
+bench=${TRAINBENCH:-.build/release/TrainBench}
 run_side() {
     local side=$1
     case $side in
-        runner-f32) .build/release/TrainBench "$model" "${common[@]}" ;;
-        runner-bf16) .build/release/TrainBench "$model" "${common[@]}" --bf16 ;;
-        runner-nf4-f32) .build/release/TrainBench "$model" "${common[@]}" --nf4 ;;
-        runner-nf4-bf16) .build/release/TrainBench "$model" "${common[@]}" --nf4 --bf16 ;;
+        runner-f32) "$bench" "$model" "${common[@]}" ;;
+        runner-bf16) "$bench" "$model" "${common[@]}" --bf16 ;;
+        runner-nf4-f32) "$bench" "$model" "${common[@]}" --nf4 ;;
+        runner-nf4-bf16) "$bench" "$model" "${common[@]}" --nf4 --bf16 ;;
+        before-f32) "$BASELINE" "$model" "${common[@]}" | sed 's/"side":"runner-/"side":"before-/' ;;
+        before-bf16) "$BASELINE" "$model" "${common[@]}" --bf16 | sed 's/"side":"runner-/"side":"before-/' ;;
         peft-fp32) .venv/bin/python bench/train/peft_step.py --model "$model" "${common[@]}" --mode fp32 2>/dev/null ;;
         peft-nf4) .venv/bin/python bench/train/peft_step.py --model "$model" "${common[@]}" --mode nf4 2>/dev/null ;;
         *) echo "unknown side $side" >&2; return 2 ;;
