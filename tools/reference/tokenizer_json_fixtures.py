@@ -118,7 +118,7 @@ def check_case(name, directory, reference, raw, chats):
         assert plain == want_plain, f"{name}: {text!r}: ours {plain[:16]} transformers {want_plain[:16]}"
         assert special == want_special, f"{name}: {text!r} (special): ours {special[:16]} transformers {want_special[:16]}"
         assert loaded(text, add_special_tokens=True)["input_ids"] == want_special, f"{name}: AutoTokenizer(dir) on {text!r}"
-        if not any(c.isdigit() for c in text):
+        if not any(c.isnumeric() for c in text):
             assert raw(text, add_special_tokens=False)["input_ids"] == plain, f"{name}: unmodified GGUF tokenizer on {text!r}"
         decoded = ours.decode(plain, skip_special_tokens=False)
         assert decoded == reference.decode(want_plain, skip_special_tokens=False), f"{name}: decode {text!r}"

@@ -11,11 +11,8 @@ enum HuggingFaceSentencePieceJSON {
         if let given = d.merges, !given.isEmpty {
             merges = try HuggingFaceTokenizerJSON.checkedMerges(given, file: file)
         } else {
-            guard let scores = d.scores, scores.count == d.tokens.count else {
-                throw RunnerError(file, "tokenizer.ggml.scores is missing or has \(d.scores?.count ?? 0) entries for \(d.tokens.count) tokens",
-                                  hint: "a llama (SentencePiece) vocabulary needs one score per token to recover its merges")
-            }
-            merges = try mergesFromScores(tokens: d.tokens, scores: scores).map { left, right in
+            try HuggingFaceTokenizerJSON.checkWritable(d, file: file)
+            merges = try mergesFromScores(tokens: d.tokens, scores: d.scores ?? []).map { left, right in
                 guard !left.contains(" "), !right.contains(" ") else {
                     throw RunnerError(file, "token \((left + right).debugDescription) contains a space, which tokenizer.json merges cannot spell",
                                       hint: "SentencePiece vocabularies spell spaces as \"\u{2581}\"")

@@ -38,7 +38,9 @@ public enum HuggingFaceTokenizerFiles {
     /// The files' contents by name, checked against runner's own reading of `description`.
     static func make(_ description: TokenizerDescription, chatTemplate: String?, modelMaxLength: Int?,
                      source: String) throws -> [(String, Data)] {
-        // The metadata must make a tokenizer in the first place (ids in range, merges well formed).
+        // What tokenizer.json cannot say is named first; then the metadata must make a tokenizer at
+        // all (ids in range, merges of known tokens).
+        try HuggingFaceTokenizerJSON.checkWritable(description, file: source)
         let reference: Tokenizer
         do {
             reference = try Tokenizer(description: description)

@@ -23,8 +23,21 @@ enum HuggingFaceTokenizerJSON {
         }
     }
 
-    /// Byte-level BPE (`tokenizer.ggml.model` "gpt2").
-    private static func byteLevel(_ d: TokenizerDescription, file: String) throws -> (json: OrderedJSON, added: [ExportedAddedToken]) {
+    /// Throws the error `make` would for a part of `d` tokenizer.json cannot express, before
+    /// anything else looks at `d`: an unknown pre-tokenizer, missing merges or scores.
+    static func checkWritable(_ d: TokenizerDescription, file: String) throws {
+        switch d.model {
+        case .gpt2: _ = try byteLevelParts(d, file: file)
+        case .llama:
+            guard d.merges?.isEmpty == false || d.scores?.count == d.tokens.count else {
+                throw RunnerError(file, "tokenizer.ggml.scores is missing or has \(d.scores?.count ?? 0) entries for \(d.tokens.count) tokens",
+                                  hint: "a llama (SentencePiece) vocabulary needs one score per token to recover its merges")
+            }
+        }
+    }
+
+    /// The pre-tokenizer family and merges of a byte-level description.
+    private static func byteLevelParts(_ d: TokenizerDescription, file: String) throws -> (HuggingFacePreTokenizer.Family, [String]) {
         guard let family = HuggingFacePreTokenizer.family(of: d.preTokenizer) else {
             throw RunnerError(file, "tokenizer.ggml.pre \"\(d.preTokenizer)\" has no tokenizer.json pre-tokenizer runner can write",
                               hint: "supported: \(HuggingFacePreTokenizer.supportedNames.joined(separator: ", "))")
@@ -33,6 +46,12 @@ enum HuggingFaceTokenizerJSON {
             throw RunnerError(file, "tokenizer.ggml.merges is missing: a gpt2 (byte-level BPE) tokenizer needs its merges",
                               hint: "the GGUF file is incomplete; convert the model again with llama.cpp's convert_hf_to_gguf.py")
         }
+        return (family, merges)
+    }
+
+    /// Byte-level BPE (`tokenizer.ggml.model` "gpt2").
+    private static func byteLevel(_ d: TokenizerDescription, file: String) throws -> (json: OrderedJSON, added: [ExportedAddedToken]) {
+        let (family, merges) = try byteLevelParts(d, file: file)
         let added = addedTokens(d, isText: { ByteLevelSpelling.isSpelled($0) })
 
         // The vocabulary spelled in the byte alphabet (a token stored as raw text is respelled by its
