@@ -4,16 +4,18 @@
 // and transformers take. The pipeline materializes it at `path` when the recipe gives one.
 import Basics
 import Compute
+import Formats
 import Foundation
 import Models
 import Pipeline
 
 struct MergeStage: StageImplementation {
     static let kind = "merge"
-    static let version = 1
-    /// Tokenizer and generation files carried over from the base, as the `load` stage wrote them.
+    /// 2: a GGUF-sourced base gets tokenizer.json + tokenizer_config.json instead of tokenizer.gguf.
+    static let version = 2
+    /// Tokenizer and generation files carried over from a Hugging Face base, as the `load` stage wrote them.
     static let carriedFiles = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja",
-                               "generation_config.json", ModelBundle.vocabularyFileName]
+                               "generation_config.json"]
 
     func run(_ context: StageContext) throws -> StageResult {
         let name = context.stage.name
@@ -72,16 +74,24 @@ struct MergeStage: StageImplementation {
         }
     }
 
-    /// Tokenizer, chat template and generation defaults of the base; a chat template that only
-    /// lives in `tokenizer.gguf` is also written as `chat_template.jinja`, and a missing
-    /// `generation_config.json` is made from the config's special tokens.
+    /// Tokenizer, chat template and generation defaults of the base. A base loaded from a GGUF keeps
+    /// its tokenizer in `tokenizer.gguf`: it is written as tokenizer.json, tokenizer_config.json (with
+    /// the chat template) and special_tokens_map.json. A missing `generation_config.json` is made
+    /// from the config's special tokens.
     static func carryTokenizer(from source: URL, bundle: ModelBundle, to output: URL) throws {
         var copied: Set<String> = []
-        for file in carriedFiles where FileManager.default.fileExists(atPath: source.appendingPathComponent(file).path) {
+        let vocabulary = source.appendingPathComponent(ModelBundle.vocabularyFileName)
+        if !FileManager.default.fileExists(atPath: source.appendingPathComponent("tokenizer.json").path),
+           FileManager.default.fileExists(atPath: vocabulary.path) {
+            let file = try GGUFFile(contentsOf: vocabulary)
+            try HuggingFaceTokenizerFiles.write(from: file.metadata, modelMaxLength: bundle.config.maxPositionEmbeddings, to: output)
+            copied.formUnion(HuggingFaceTokenizerFiles.fileNames)
+        }
+        for file in carriedFiles where !copied.contains(file) && FileManager.default.fileExists(atPath: source.appendingPathComponent(file).path) {
             try AtomicFile.write(Data(contentsOf: source.appendingPathComponent(file)), to: output.appendingPathComponent(file))
             copied.insert(file)
         }
-        let tokenizerConfig = (try? JSONSerialization.jsonObject(with: Data(contentsOf: source.appendingPathComponent("tokenizer_config.json")))) as? [String: Any]
+        let tokenizerConfig = (try? JSONSerialization.jsonObject(with: Data(contentsOf: output.appendingPathComponent("tokenizer_config.json")))) as? [String: Any]
         if let template = bundle.chatTemplate, !copied.contains("chat_template.jinja"), tokenizerConfig?["chat_template"] == nil {
             try AtomicFile.write(Data(template.utf8), to: output.appendingPathComponent("chat_template.jinja"))
         }

@@ -186,7 +186,7 @@ func splitMerge(_ merge: String) -> (String, String)? {
 /// Merges implied by a SentencePiece vocabulary, as transformers' `generate_merges` derives them:
 /// every split of every token into two tokens, best score first (ties: longer left, longer right,
 /// then vocabulary order).
-func mergesFromScores(tokens: [String], scores: [Float]) -> [(String, String)] {
+public func mergesFromScores(tokens: [String], scores: [Float]) -> [(String, String)] {
     // Keys are exact UTF-8 (Python compares code points; Swift's String would equate canonically
     // equivalent tokens).
     var ids: [[UInt8]: Int] = [:]
