@@ -38,12 +38,7 @@ import Testing
         let firstStepError = abs(bf16[0] - f32[0]) / f32[0]
         #expect(firstStepError < 1e-2, "bf16 vs f32 first loss: \(bf16[0]) vs \(f32[0])")
         if Self.bf16Available { #expect(firstStepError > 1e-7, "bf16 matmuls change the loss: \(bf16[0]) vs \(f32[0])") }
-        // Known bug (docs/PERFORMANCE.md, "Memory (NF4)"): oneDNN primitives executed by two threads at
-        // once (row blocks of one shape, or two backends in parallel tests) share a scratchpad and race,
-        // so later steps can drift far beyond rounding. Drop this wrapper once that is fixed.
-        withKnownIssue("OneDNNMatmul: concurrent execution of one primitive races on its scratchpad", isIntermittent: true) {
-            for (a, b) in zip(bf16, f32) { #expect(abs(a - b) / b < 5e-2, "bf16 \(bf16) vs f32 \(f32)") }
-        }
+        for (a, b) in zip(bf16, f32) { #expect(abs(a - b) / b < 5e-2, "bf16 \(bf16) vs f32 \(f32)") }
     }
 
     @Test func quantizedBasesTakeThePrecisionAndTheKeyFollowsIt() throws {
