@@ -46,18 +46,19 @@ public enum RunnerCell {
                            threads: backend.workers, notes: notes)
     }
 
-    /// The trainable model of `spec`, built inside a function so that with an NF4 base the dense
-    /// weights it was quantized from are freed before training starts (as the train stage does).
+    /// The trainable model of `spec`; an NF4 base is quantized tensor by tensor while it is read.
     static func makeModel(_ spec: CellSpec, backend: CPUBackend) throws -> TrainableModel {
         let cell = spec.cell
         let (config, source) = try BenchModel.open(spec.model)
         let bf16 = cell.precision == .bf16
-        let weights = try LlamaWeights.load(from: source, config: config, backend: backend, dtype: bf16 && cell.method == .lora ? .bf16 : .f32)
-        let fourBit = cell.method == .qlora ? try FourBitBase.quantize(weights, config: config, backend: backend) : [:]
+        // An NF4 base is quantized tensor by tensor, as the train stage does: the dense base never exists whole.
+        let quantized = cell.method == .qlora ? try FourBitBase.load(from: source, config: config, backend: backend, denseDType: bf16 ? .bf16 : .f32) : nil
+        let weights = try quantized?.weights
+            ?? LlamaWeights.load(from: source, config: config, backend: backend, dtype: bf16 && cell.method == .lora ? .bf16 : .f32)
         let mode: TrainingMode = cell.method == .full ? .full : .lora(loraConfig(spec))
         return try TrainableModel(config: config, weights: weights, backend: backend, mode: mode, maxBatch: cell.batchSize,
                                   maxSequence: cell.sequenceLength, gradientCheckpointing: cell.gradientCheckpointing,
-                                  fourBitBase: fourBit, dequantizedType: bf16 ? .bf16 : .f32)
+                                  quantizedBase: quantized?.quantized ?? [:], dequantizedType: bf16 ? .bf16 : .f32)
     }
 
     /// LoRA on every linear layer of every block, dropout 0, PEFT's kaiming-uniform A and zero B.
