@@ -214,7 +214,7 @@ final class OneDNNMatmul {
 /// calling worker alone. libgomp is loaded with oneDNN; found by name so nothing links it directly.
 private func singleThreadedOpenMP() {
     typealias SetThreads = @convention(c) (Int32) -> Void
-    struct Holder { nonisolated(unsafe) static let setThreads: SetThreads? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "omp_set_num_threads")
+    struct Holder { static let setThreads: SetThreads? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "omp_set_num_threads")
         .map { unsafeBitCast($0, to: SetThreads.self) } }
     Holder.setThreads?(1)
 }

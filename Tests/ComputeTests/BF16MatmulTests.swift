@@ -72,7 +72,7 @@ import Testing
         let cpu = try CPUBackend(matmulPrecision: .bf16)
         // Ties to even, carries into the exponent, infinities, NaN, subnormals (flushed): each value times 1,
         // as a (40, 1) · (1, 1) product so no value meets another.
-        let specials: [Float] = [1.00390625, 1.01171875, 3.3895314e38, .infinity, -.infinity, .nan, 1e-40, -2.5, 0x1.FFFFFEp0]
+        let specials: [Float] = [1.00390625, 1.01171875, 3.3895314e38, .infinity, -.infinity, .nan, 0x1p-133, -2.5, 0x1.FFFFFEp0]
         let values = (0..<40).map { specials[$0 % specials.count] }
         let one = cpu.upload(Tensor.host([1], shape: [1, 1]), as: .bf16)
         let out = cpu.allocate([values.count, 1], dtype: .f32)
