@@ -1,6 +1,8 @@
 // Puts a cached artifact where the recipe asked for it (StageInstance.outputPath): hard links
 // into the cache (copies across filesystems), each file written to a temporary name and renamed
-// into place. Only the artifact's own files are replaced; a user's other files are left alone.
+// into place. Only the artifact's own files are replaced; a user's other files are left alone, but
+// files an earlier materialization at the same directory placed (listed in its `.runner-files`)
+// and the new artifact lacks are removed, so an output directory never mixes two versions.
 // File names from a manifest are checked before use, and nothing is written through a symbolic
 // link that leads out of the allowed root.
 import Basics
@@ -54,6 +56,31 @@ public enum Materializer {
             if let root { try checkStaysInside(target, root: root) }
             try place(source, at: target)
         }
+        if artifact.manifest.primaryFile == nil {
+            try replaceFileList(in: destination, with: artifact.manifest.files.map(\.path), inside: root)
+        }
+    }
+
+    /// The list of files the last materialization placed in an output directory.
+    static let fileListName = ".runner-files"
+
+    /// Removes the files the previous `.runner-files` of `directory` names and `current` does not
+    /// (regular files only, never through a link, names checked like a manifest's), then records
+    /// `current`.
+    static func replaceFileList(in directory: URL, with current: [String], inside root: URL?) throws {
+        let list = directory.appendingPathComponent(fileListName)
+        let keep = Set(current)
+        if let previous = try? String(contentsOf: list, encoding: .utf8) {
+            for name in previous.split(separator: "\n").map(String.init) where !name.isEmpty && !keep.contains(name) {
+                guard let path = try? safeRelativePath(name, from: list.path) else { continue }
+                let stale = directory.appendingPathComponent(path)
+                if let root { try checkStaysInside(stale, root: root) }
+                var info = stat()
+                guard lstat(stale.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+                unlink(stale.path)
+            }
+        }
+        try AtomicFile.write(Data((current.sorted().joined(separator: "\n") + "\n").utf8), to: list)
     }
 
     /// `name` when it is a safe relative path to join onto a directory: not empty, not absolute, no

@@ -39,6 +39,27 @@ import Testing
         try body(root)
     }
 
+    /// A re-materialized directory holds exactly the new artifact's files plus the user's own: files
+    /// the previous version placed and the new one lacks (a shard, a tokenizer file) are removed.
+    @Test func filesOfThePreviousVersionAreRemovedUserFilesKept() throws {
+        try withRoot { root in
+            let project = root.appendingPathComponent("project"), out = project.appendingPathComponent("out")
+            let first = try artifact(in: root.appendingPathComponent("v1"), files: ["config.json": "1", "model-00001-of-00002.safetensors": "a",
+                                                                                    "model-00002-of-00002.safetensors": "b", "sub/old.txt": "o"], primary: nil)
+            try Materializer.materialize(first, at: out, inside: project)
+            try Data("mine".utf8).write(to: out.appendingPathComponent("notes.md"))
+            let second = try artifact(in: root.appendingPathComponent("v2"), files: ["config.json": "2", "model.safetensors": "ab"], primary: nil)
+            try Materializer.materialize(second, at: out, inside: project)
+            let files = Set(try FileManager.default.subpathsOfDirectory(atPath: out.path))
+            #expect(files == ["config.json", "model.safetensors", "notes.md", "sub", Materializer.fileListName], "\(files.sorted())")
+            #expect(try String(contentsOf: out.appendingPathComponent("config.json"), encoding: .utf8) == "2")
+            // A damaged list names nothing outside the directory and nothing that is not a plain file.
+            try Data("../project/out/notes.md\nnotes.md/\n/etc/passwd\n".utf8).write(to: out.appendingPathComponent(Materializer.fileListName))
+            try Materializer.materialize(second, at: out, inside: project)
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("notes.md").path))
+        }
+    }
+
     @Test func symbolicLinkOutOfTheRootIsRefusedAtWriteTime() throws {
         try withRoot { root in
             let project = root.appendingPathComponent("project")
