@@ -1,12 +1,13 @@
-// Quantization of f32 values into GGUF tensor data (F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1,
-// Q8_0), bit-identical to ggml's reference quantizers and the gguf Python package.
+// Quantization of f32 values into GGUF tensor data: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0
+// bit-identical to ggml's reference quantizers and the gguf Python package; Q4_K, Q5_K, Q6_K with
+// ggml's reference scale searches (the gguf package has no K-quant quantizer to compare against).
 import Basics
 import Compute
 import Dispatch
 
 extension GGUFQuant {
     /// The types `quantize` accepts.
-    public static let quantizableTypes: Set<GGMLType> = [.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0]
+    public static let quantizableTypes: Set<GGMLType> = [.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K, .q5_K, .q6_K]
 
     /// Quantizes `values` as `type` into `destination`.
     ///
@@ -18,7 +19,7 @@ extension GGUFQuant {
         let context = "quantize \(type)"
         guard quantizableTypes.contains(type) else {
             throw RunnerError(context, "quantization to \(type) is not supported",
-                              hint: "supported: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0")
+                              hint: "supported: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K")
         }
         guard let byteCount = type.byteCount(forElements: values.count) else {
             throw RunnerError(context, "\(values.count) values is not a whole number of \(type.blockSize)-value blocks")
@@ -68,6 +69,9 @@ extension GGUFQuant {
         case .q5_0: each(GGUFQuantizeBlocks.q5_0)
         case .q5_1: each(GGUFQuantizeBlocks.q5_1)
         case .q8_0: each(GGUFQuantizeBlocks.q8_0)
+        case .q4_K: each(GGUFQuantizeKBlocks.q4_K)
+        case .q5_K: each(GGUFQuantizeKBlocks.q5_K)
+        case .q6_K: each(GGUFQuantizeKBlocks.q6_K)
         default: preconditionFailure("unsupported type \(type) passed the support check")
         }
     }

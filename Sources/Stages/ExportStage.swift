@@ -8,7 +8,7 @@ import Pipeline
 
 struct ExportStage: StageImplementation {
     static let kind = "export"
-    static let version = 1
+    static let version = 2
     /// The artifact's GGUF file when the recipe's output has no name of its own.
     static let defaultFileName = "model.gguf"
     /// The Ollama Modelfile, beside the GGUF.
@@ -29,8 +29,8 @@ struct ExportStage: StageImplementation {
         let name = (fileName as NSString).deletingPathExtension
         let report = try GGUFExporter.export(bundle, type: type, name: name, to: context.outputDirectory.appendingPathComponent(fileName),
                                              checkCancellation: context.checkCancellation)
-        for line in report.deviationLines { context.log(line) }
-        context.log("\(report.tensors.count) tensors, \(report.parameterCount) parameters, \(report.byteCount) bytes of tensor data")
+        for line in report.deviationLines + report.notes { context.log(line) }
+        context.log("\(report.tensors.count) tensors (\(report.typeCounts)), \(report.parameterCount) parameters, \(report.byteCount) bytes of tensor data")
 
         if try context.bool("modelfile") {
             let eos = bundle.eosTokenIds.sorted().first.flatMap { bundle.tokenizer.tokenPiece($0) }

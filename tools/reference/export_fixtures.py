@@ -19,8 +19,17 @@ Three steps, because the files under test are written by runner itself:
      Output: reference.json (ids, metadata, tensor table) and logits.bin (f32 LE: source logits, then
      each type's in `types` order, every sequence's positions concatenated).
 
-Run from the package root:  .venv/bin/python tools/reference/export_fixtures.py [--make-model]
+K-quants (`tiny256/`, a second tiny model whose hidden size 256 makes rows whole K-quant
+super-blocks): `--make-kquant-model` writes it (bf16, one layer, intermediate 32 so ffn_down takes
+llama-quantize's fallback); runner exports it as tiny256.<type>.gguf for KQUANT_TYPES (q4_k_m, q6_k);
+step 3 records in kquant_reference.json / kquant_logits.bin, for each file: the tensor table, the
+SHA-256 of every tensor as gguf.quants.dequantize reads it (f32 LE) — the gguf package has no K-quant
+quantizer, so runner's dequantizer must agree with its dequantizer bit for bit — and transformers'
+logits on the GGUF (after the source checkpoint's own logits).
+
+Run from the package root:  .venv/bin/python tools/reference/export_fixtures.py [--make-model | --make-kquant-model]
 """
+import hashlib
 import argparse
 import json
 import os
@@ -34,6 +43,8 @@ OUT = os.path.join(ROOT, "Tests", "StagesTests", "Fixtures", "export")
 MODEL = os.path.join(OUT, "tiny")
 SMOLLM2 = os.path.join(ROOT, "models", "SmolLM2-135M-Instruct.Q4_1.gguf")
 TYPES = ["f32", "f16", "bf16", "q8_0", "q4_0"]
+KQUANT_MODEL = os.path.join(OUT, "tiny256")
+KQUANT_TYPES = ["q4_k_m", "q6_k"]
 torch.set_num_threads(2)
 
 CORPUS = [
@@ -101,6 +112,39 @@ def make_model():
     print(f"wrote {MODEL}: vocab {vocab} (+16 padding)")
 
 
+def make_kquant_model():
+    """The same tokenizer; hidden 256 (4 heads of 64, 1 KV head) so rows are whole 256-value
+    super-blocks; intermediate 32 so ffn_down's rows are not; one layer; stored as bf16 to stay small."""
+    import shutil
+    from tokenizers import Tokenizer
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    vocab = Tokenizer.from_file(os.path.join(MODEL, "tokenizer.json")).get_vocab_size()
+    os.makedirs(KQUANT_MODEL, exist_ok=True)
+    for name in ["tokenizer.json", "tokenizer_config.json"]:
+        shutil.copy(os.path.join(MODEL, name), os.path.join(KQUANT_MODEL, name))
+    config = LlamaConfig(vocab_size=vocab + 16, hidden_size=256, intermediate_size=32, num_hidden_layers=1,
+                         num_attention_heads=4, num_key_value_heads=1, max_position_embeddings=64,
+                         rms_norm_eps=1e-5, rope_theta=10000.0, tie_word_embeddings=True,
+                         bos_token_id=1, eos_token_id=2, pad_token_id=2)
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(config).to(torch.float32)
+    gen = torch.Generator().manual_seed(2)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith("norm.weight"):
+                p.copy_(1 + 0.2 * torch.randn(p.shape, generator=gen))
+            else:
+                # Heavy-ish tails (Student-t, 4 dof) as real weights have, scaled to keep logits lively.
+                w = torch.randn(p.shape, generator=gen) / (torch.rand(p.shape, generator=gen) * 0.9 + 0.1).sqrt()
+                p.copy_(w / p.shape[-1] ** 0.5 * 1.5)
+    model.to(torch.bfloat16).save_pretrained(KQUANT_MODEL, safe_serialization=True)
+    path = os.path.join(KQUANT_MODEL, "generation_config.json")
+    if os.path.exists(path):
+        os.remove(path)
+    print(f"wrote {KQUANT_MODEL}")
+
+
 def llama_permute(w, n_head):
     """convert_hf_to_gguf's LlamaModel.permute: rows (head, half, i) → (head, i, half)."""
     return w.reshape(n_head, 2, w.shape[0] // n_head // 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
@@ -151,9 +195,13 @@ def check_tensors(reader, state, config, gtype):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--make-model", action="store_true")
+    parser.add_argument("--make-kquant-model", action="store_true")
     args = parser.parse_args()
     if args.make_model:
         make_model()
+        return
+    if args.make_kquant_model:
+        make_kquant_model()
         return
 
     from gguf import GGUFReader
@@ -211,6 +259,40 @@ def main():
         json.dump(reference, f, indent=1, ensure_ascii=False)
         f.write("\n")
     np.concatenate([b.reshape(-1) for b in blobs]).astype("<f4").tofile(os.path.join(OUT, "logits.bin"))
+    kquant_references(sequences, logits_of)
+
+
+def kquant_references(sequences, logits_of):
+    """tiny256.<type>.gguf: tensor table, gguf's dequantized values (SHA-256 per tensor), transformers' logits."""
+    from gguf import GGMLQuantizationType as Q, GGUFReader, quants
+    from transformers import AutoModelForCausalLM
+
+    source = AutoModelForCausalLM.from_pretrained(KQUANT_MODEL, dtype=torch.float32)
+    blobs = logits_of(source)
+    reference = {"sequences": sequences, "types": KQUANT_TYPES, "exports": {}}
+    for gtype in KQUANT_TYPES:
+        name = f"tiny256.{gtype}.gguf"
+        reader = GGUFReader(os.path.join(OUT, name))
+        tensors = []
+        for t in reader.tensors:
+            qtype = Q(int(t.tensor_type))
+            values = quants.dequantize(np.asarray(t.data), qtype).astype("<f4").reshape(-1)
+            if not np.isfinite(values).all():
+                sys.exit(f"{name}: {t.name} dequantizes to non-finite values")
+            tensors.append({"name": t.name, "type": qtype.name, "shape": [int(d) for d in t.shape],
+                            "dequantized_sha256": hashlib.sha256(values.tobytes()).hexdigest()})
+        model = AutoModelForCausalLM.from_pretrained(OUT, gguf_file=name, dtype=torch.float32)
+        got = logits_of(model)
+        error = float(max(np.abs(a - b).max() for a, b in zip(got, blobs[:len(sequences)])))
+        blobs += got
+        reference["exports"][gtype] = {"file_type": field_value(reader, "general.file_type"), "tensors": tensors,
+                                       "max_abs_vs_source": error}
+        kinds = sorted({t["type"] for t in tensors})
+        print(f"{name}: {len(tensors)} tensors ({', '.join(kinds)}); logits max |Δ| vs source {error:.3g}")
+    with open(os.path.join(OUT, "kquant_reference.json"), "w") as f:
+        json.dump(reference, f, indent=1)
+        f.write("\n")
+    np.concatenate([b.reshape(-1) for b in blobs]).astype("<f4").tofile(os.path.join(OUT, "kquant_logits.bin"))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,18 @@ public struct GGUFExportReport: Sendable {
     public var deviations: [(name: String, type: GGMLType, reason: GGUFExportType.Deviation)]
     public var parameterCount: Int
     public var byteCount: Int
+    /// Export-wide remarks for the log (e.g. a K-quant export that holds no K-quant tensor).
+    public var notes: [String] = []
+
+    /// How many tensors of each type, most first, ties in file order (`31 F32, 30 Q4_K, …`).
+    public var typeCounts: String {
+        var counts: [(GGMLType, Int)] = []
+        for (_, type) in tensors {
+            if let i = counts.firstIndex(where: { $0.0 == type }) { counts[i].1 += 1 } else { counts.append((type, 1)) }
+        }
+        return counts.enumerated().sorted { ($0.element.1, $1.offset) > ($1.element.1, $0.offset) }
+            .map { "\($0.element.1) \($0.element.0)" }.joined(separator: ", ")
+    }
 
     /// One log line per deviation, grouped by reason.
     public var deviationLines: [String] {
@@ -25,7 +37,9 @@ public struct GGUFExportReport: Sendable {
             case .rowsNotBlockAligned(let length, let block):
                 reason = "rows of \(length) values are not a multiple of \(block): stored as \(d.type) (as llama.cpp's converter does)"
             case .outputMatrixKeepsPrecision:
-                reason = "output matrix stored as \(d.type) (llama-quantize would use Q6_K, which runner does not write yet)"
+                reason = "output matrix rows are not a multiple of 256 for Q6_K: stored as \(d.type) (as llama-quantize does)"
+            case .kQuantRowsNotSuperBlockAligned(let length, let wanted):
+                reason = "rows of \(length) values are not a multiple of 256 for \(wanted): stored as \(d.type) (llama-quantize's fallback)"
             }
             if let i = groups.firstIndex(where: { $0.0 == reason }) { groups[i].1.append(d.name) } else { groups.append((reason, [d.name])) }
         }
@@ -64,8 +78,7 @@ public enum GGUFExporter {
                 default: break
                 }
             }
-            let isOutput = key == .lmHead || (key == .embedding && config.tieWordEmbeddings)
-            let (tensorType, deviation) = type.tensorType(shape: shape.dims, isOutputMatrix: isOutput)
+            let (tensorType, deviation) = type.tensorType(shape: shape.dims, role: matrixRole(key, config: config))
             let data = Data(try GGUFQuant.quantize(tensorType, values))
             try writer.addTensor(ggufName, type: tensorType, dimensions: shape.dims.reversed(), data: data)
             report.tensors.append((ggufName, tensorType))
@@ -74,6 +87,21 @@ public enum GGUFExporter {
             report.byteCount += data.count
         }
         try writer.write(to: url)
+        if type.isKQuant && !report.tensors.contains(where: { $0.type.blockSize == 256 }) {
+            report.notes.append("no matrix has rows that are whole 256-value super-blocks: this \(type.rawValue.uppercased()) file holds no K-quant tensor (every matrix took llama-quantize's fallback type)")
+        }
         return report
+    }
+
+    /// What llama-quantize's mix sees of `key`: the output matrix (or the tied embedding serving as
+    /// it), the token embedding, attn_v / ffn_down with their layer, or another matrix.
+    static func matrixRole(_ key: WeightKey, config: LlamaConfig) -> GGUFExportType.MatrixRole {
+        switch key {
+        case .lmHead: .output
+        case .embedding: config.tieWordEmbeddings ? .output : .tokenEmbedding
+        case .layer(let i, .value): .attentionValue(layer: i, layers: config.layerCount)
+        case .layer(let i, .down): .feedForwardDown(layer: i, layers: config.layerCount)
+        default: .other
+        }
     }
 }

@@ -191,7 +191,8 @@ enum BuiltinStages {
         inputs: [InputRole("from", accepts: [.model], doc: "An unquantized model, typically from `merge`.")],
         params: [
             ParamSpec("path", .path(.output), required: true, doc: "Output `.gguf` file, relative to the recipe file."),
-            ParamSpec("type", .choice(["f32", "f16", "bf16", "q8_0", "q4_0"]), default: .string("f16"), doc: "GGUF tensor type for the weights."),
+            ParamSpec("type", .choice(["f32", "f16", "bf16", "q8_0", "q4_0", "q4_k_m", "q4_k_s", "q5_k_m", "q5_k_s", "q6_k"]), default: .string("f16"),
+                      doc: "GGUF tensor type for the weights: `f32`/`f16`/`bf16`/`q8_0`/`q4_0`, or a llama-quantize K-quant preset (`q4_k_m`, `q4_k_s`, `q5_k_m`, `q5_k_s`, `q6_k`) with its per-tensor mix: output matrix Q6_K, some attn_v/ffn_down layers with more bits; matrices whose rows are not a multiple of 256 take llama-quantize's fallback (Q5_0, Q5_1, Q8_0). Norms stay F32."),
             ParamSpec("modelfile", .bool, default: .bool(false), doc: "Also write an Ollama `Modelfile` next to the GGUF file."),
         ],
         output: .gguf)
