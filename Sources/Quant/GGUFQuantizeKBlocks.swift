@@ -165,8 +165,8 @@ enum GGUFQuantizeKBlocks {
                     (scales[j], mins[j]) = fitWithOffset(sub, weights: weights, count: 32, maxCode: maxCode,
                                                          rmin: rmin, rdelta: rdelta, steps: steps,
                                                          codes: codes + 32 * j, scratch: scratch)
-                    maxScale = max(maxScale, scales[j])
-                    maxMin = max(maxMin, mins[j])
+                    if scales[j] > maxScale { maxScale = scales[j] }  // (comparisons, not max(): a −0 offset must not become the maximum)
+                    if mins[j] > maxMin { maxMin = mins[j] }
                 }
                 let inverseScale: Float = maxScale > 0 ? 63 / maxScale : 0
                 let inverseMin: Float = maxMin > 0 ? 63 / maxMin : 0
