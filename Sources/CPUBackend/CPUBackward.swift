@@ -5,11 +5,15 @@ import Foundation
 
 extension CPUBackend: TrainingBackend {
     public func zero(_ t: Tensor) {
+        profileBegin()
+        defer { profileEnd("zero") }
         precondition(t.isContiguous, "zero of a non-contiguous view \(t)")
         raw(t).initializeMemory(as: UInt8.self, repeating: 0, count: t.byteCount)
     }
 
     public func rmsnormBackward(dx: Tensor, dWeight: Tensor?, dy: Tensor, x: Tensor, weight: Tensor, rstd: Tensor) {
+        profileBegin()
+        defer { profileEnd("rmsnorm backward") }
         let c = weight.count
         precondition(x.shape[-1] == c && dy.count == x.count && dx.count == x.count && rstd.count == x.count / c,
                      "rmsnorm backward of \(x.shape) with weight \(weight.shape), rstd \(rstd.shape)")
@@ -40,6 +44,8 @@ extension CPUBackend: TrainingBackend {
     }
 
     public func swigluBackward(dGate: Tensor, dUp: Tensor, dOut: Tensor, gate: Tensor, up: Tensor) {
+        profileBegin()
+        defer { profileEnd("swiglu backward") }
         let n = gate.count
         precondition(dGate.count == n && dUp.count == n && dOut.count == n && up.count == n, "swiglu backward of \(gate.shape)")
         let dg = f32(dGate), du = f32(dUp), dO = f32(dOut), g = f32(gate), u = f32(up)
@@ -63,6 +69,8 @@ extension CPUBackend: TrainingBackend {
     }
 
     public func embeddingBackward(dTable: Tensor, dOut: Tensor, tokens: Tensor) {
+        profileBegin()
+        defer { profileEnd("embedding backward") }
         let vocab = dTable.shape[0], c = dTable.shape[1]
         precondition(dOut.count == tokens.count * c, "embedding backward of \(tokens.shape) into \(dTable.shape)")
         let table = f32(dTable), g = f32(dOut), ids = i32(tokens)
@@ -74,6 +82,8 @@ extension CPUBackend: TrainingBackend {
     }
 
     public func biasBackward(dBias: Tensor, dOut: Tensor) {
+        profileBegin()
+        defer { profileEnd("bias backward") }
         let cols = dBias.count
         precondition(dOut.shape[-1] == cols, "bias backward of \(dOut.shape) into \(dBias.shape)")
         let db = f32(dBias), g = f32(dOut)
@@ -86,6 +96,8 @@ extension CPUBackend: TrainingBackend {
     }
 
     public func dropout(_ out: Tensor, _ x: Tensor, probability: Float, seed: UInt64) {
+        profileBegin()
+        defer { profileEnd("dropout") }
         precondition(out.count == x.count, "dropout of \(x.shape) into \(out.shape)")
         precondition(probability >= 0 && probability < 1, "dropout probability \(probability) is outside [0, 1)")
         let o = f32(out), xp = f32(x), n = x.count

@@ -3,7 +3,8 @@
 // issues, and the machine's GEMM peak measured in the same process, so the report can say how
 // close a step comes to it. Prints one JSON line (bench/train/run.sh compares it with PEFT).
 // Usage: swift run -c release TrainBench [model.gguf] [--batch 4] [--seq 256] [--rank 16] [--steps 3]
-//        [--warmup 1] [--no-checkpointing] [--nf4] [--bf16] [--forward]
+//        [--warmup 1] [--no-checkpointing] [--nf4] [--bf16] [--forward] [--profile]
+// --profile prints a per-op wall-time table of the timed steps to stderr (CPUBackend.profile).
 import Compute
 import CPUBackend
 import Formats
@@ -29,7 +30,7 @@ func flag(_ name: String) -> Bool {
 let (batch, sequence, rank) = (option("--batch", 4), option("--seq", 256), option("--rank", 16))
 let (steps, warmup) = (option("--steps", 3), option("--warmup", 1))
 let checkpointing = !flag("--no-checkpointing")
-let (nf4, bf16, timeForward) = (flag("--nf4"), flag("--bf16"), flag("--forward"))
+let (nf4, bf16, timeForward, profiling) = (flag("--nf4"), flag("--bf16"), flag("--forward"), flag("--profile"))
 let path = arguments.first ?? "models/SmolLM2-135M-Instruct.Q4_1.gguf"
 
 let backend = try CPUBackend(matmulPrecision: bf16 ? .bf16 : .f32)
@@ -55,6 +56,7 @@ let tokens = (0..<batch * sequence).map { _ in Int32.random(in: 0..<Int32(model.
 let trainingBatch = TrainingBatch(tokens: tokens, labels: tokens, batchSize: batch)
 
 for _ in 0..<max(warmup, 1) { _ = try model.forwardBackward(trainingBatch) }   // scratch growth, page faults, oneDNN JIT
+if profiling { backend.profile = OpProfile() }
 var stepSeconds: [Double] = [], forwardSeconds: [Double] = []
 var stepFlops = 0.0
 for step in 0..<steps {
@@ -66,6 +68,9 @@ for step in 0..<steps {
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
     return sorted.isEmpty ? .nan : (sorted[(sorted.count - 1) / 2] + sorted[sorted.count / 2]) / 2
+}
+if let profile = backend.profile {
+    FileHandle.standardError.write(Data((profile.table(steps: steps, stepSeconds: stepSeconds.reduce(0, +) / Double(steps)) + "\n").utf8))
 }
 var usage = rusage()
 getrusage(RUSAGE_SELF.rawValue, &usage)
