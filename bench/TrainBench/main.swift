@@ -57,11 +57,13 @@ let trainingBatch = TrainingBatch(tokens: tokens, labels: tokens, batchSize: bat
 
 for _ in 0..<max(warmup, 1) { _ = try model.forwardBackward(trainingBatch) }   // scratch growth, page faults, oneDNN JIT
 if profiling { backend.profile = OpProfile() }
-var stepSeconds: [Double] = [], forwardSeconds: [Double] = []
+var stepSeconds: [Double] = [], stepCPUSeconds: [Double] = [], forwardSeconds: [Double] = []
 var stepFlops = 0.0
 for step in 0..<steps {
     let before = backend.gemmFlops
+    let cpuStart = OpProfile.processCPUNanoseconds()
     stepSeconds.append(try seconds { _ = try model.forwardBackward(trainingBatch, step: step) })
+    stepCPUSeconds.append(Double(OpProfile.processCPUNanoseconds() - cpuStart) / 1e9)
     stepFlops = backend.gemmFlops - before
     if timeForward { forwardSeconds.append(try seconds { _ = try model.loss(trainingBatch) }) }
 }
@@ -70,7 +72,8 @@ func median(_ values: [Double]) -> Double {
     return sorted.isEmpty ? .nan : (sorted[(sorted.count - 1) / 2] + sorted[sorted.count / 2]) / 2
 }
 if let profile = backend.profile {
-    FileHandle.standardError.write(Data((profile.table(steps: steps, stepSeconds: stepSeconds.reduce(0, +) / Double(steps)) + "\n").utf8))
+    FileHandle.standardError.write(Data((profile.table(steps: steps, stepSeconds: stepSeconds.reduce(0, +) / Double(steps),
+                                                       stepCPUSeconds: stepCPUSeconds.reduce(0, +) / Double(steps)) + "\n").utf8))
 }
 var usage = rusage()
 getrusage(RUSAGE_SELF.rawValue, &usage)
@@ -82,6 +85,8 @@ var result: [String: Any] = [
     "checkpointing": checkpointing, "trainable_parameters": model.trainableParameterCount,
     "arena_mib": Double(model.arenaBytes) / 1_048_576, "threads": backend.workers,
     "step_seconds": stepSeconds, "tokens_per_second": n / stepMedian,
+    // CPU time of all threads per step: robust to other processes' load, unlike wall time.
+    "step_cpu_seconds": stepCPUSeconds, "tokens_per_cpu_second": n / median(stepCPUSeconds),
     "step_gemm_gflop": stepFlops / 1e9, "step_gemm_gflops_per_second": gemmRate,
     "peak_sgemm_gflops_per_second": peak.f32, "peak_rss_mib": Double(usage.ru_maxrss) / 1024,
 ]
