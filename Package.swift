@@ -26,15 +26,13 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         // oneDNN (libdnnl-dev): bf16 matmuls for CPUBackend's bf16 mode.
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
-        // AVX-512 kernels for LoRA's skinny f32 products (chosen at run time).
-        .target(name: "CKernels", path: "Sources/CKernels", cSettings: [.unsafeFlags(["-O3"])]),
 
         // Shared foundations: diagnostics, hashing, files.
         .target(name: "Basics", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
 
         // Compute side (never sees a recipe).
         .target(name: "Compute", dependencies: ["Basics"], swiftSettings: numericSettings),
-        .target(name: "CPUBackend", dependencies: ["Compute", "Basics", "CBLAS", "CDNNL", "CKernels"], swiftSettings: numericSettings),
+        .target(name: "CPUBackend", dependencies: ["Compute", "Basics", "CBLAS", "CDNNL"], swiftSettings: numericSettings),
         .target(name: "Formats", dependencies: ["Compute", "Basics", "Quant"], swiftSettings: numericSettings),
         .target(name: "Quant", dependencies: ["Compute", "Basics"], swiftSettings: numericSettings),
         .target(name: "Tokenizer", dependencies: ["Basics"]),

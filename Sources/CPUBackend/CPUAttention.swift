@@ -68,7 +68,7 @@ extension CPUBackend {
 
 extension CPUBackend {
     /// Queries per causal block: a block multiplies only the keys its last query can see.
-    static let attentionBlock = Int(ProcessInfo.processInfo.environment["RUNNER_EXP_ATTN_BLOCK"] ?? "") ?? 64
+    static let attentionBlock = 64
 
     /// The same attention by sgemm, one (batch, head) per worker at a time, in blocks of
     /// `attentionBlock` queries: S = Q·Kᵀ over the keys the block's last query sees (the masked upper

@@ -26,7 +26,6 @@ public final class CPUBackend: Backend {
         openblas_set_num_threads(1)
         gemmWorkers = max(1, min(threads ?? Parallel.workers, Parallel.workers))
         oneDNN = nil
-        useSkinnyKernels = Self.skinnyKernelsWanted(bf16Mode: false)
     }
 
     /// A backend with an explicit matmul precision.
@@ -57,13 +56,7 @@ public final class CPUBackend: Backend {
         openblas_set_num_threads(1)
         gemmWorkers = max(1, min(threads ?? Parallel.workers, Parallel.workers))
         self.oneDNN = oneDNN
-        useSkinnyKernels = Self.skinnyKernelsWanted(bf16Mode: true)
     }
-
-    /// f32 products with a dimension ≤ 64 (LoRA's rank-r factors) run on AVX-512 register-tile
-    /// kernels (CPUSkinnyMatmul.swift) instead of sgemm: on in bf16 mode where the CPU has AVX-512.
-    /// Setting it true on a CPU without AVX-512 keeps sgemm.
-    public var useSkinnyKernels: Bool
 
     /// Per-op wall time when set (nil: off). Starts on when RUNNER_PROFILE_OPS=1 is in the environment.
     public var profile: OpProfile? = OpProfile.requestedByEnvironment ? OpProfile() : nil

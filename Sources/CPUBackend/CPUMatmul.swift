@@ -18,20 +18,14 @@ extension CPUBackend {
                      "matmul shapes do not fit: out \(out.shape), a \(a.shape)\(transposeA ? "ᵀ" : ""), b \(b.shape)\(transposeB ? "ᵀ" : "")")
         guard m > 0, n > 0 else { return }
         gemmFlops += 2 * Double(m) * Double(n) * Double(k)
-        var engine = b.dtype == .bf16 && oneDNN != nil ? "bf16" : b.dtype == .f32 ? "f32" : "f32←\(b.dtype)"
         profileBegin()
         defer {
-            profileEnd("matmul \(engine) "
+            profileEnd("matmul \(b.dtype == .bf16 && oneDNN != nil ? "bf16" : b.dtype == .f32 ? "f32" : "f32←\(b.dtype)") "
                        + "\(m)×\(n)×\(k) \(transposeA ? "T" : "N")\(transposeB ? "T" : "N")\(beta != 0 ? " +=" : "")",
                        flops: 2 * Double(m) * Double(n) * Double(k))
         }
         if b.dtype == .bf16, let oneDNN {
             bf16Matmul(oneDNN, out, a, b, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, alpha: alpha, beta: beta)
-            return
-        }
-        if useSkinnyKernels, Self.skinnyKernelsAvailable, b.dtype == .f32, m > 1,
-           skinnyMatmul(out, a, b, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, alpha: alpha, beta: beta) {
-            engine = "f32 skinny"
             return
         }
         let bf: UnsafePointer<Float>

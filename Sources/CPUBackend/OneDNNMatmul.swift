@@ -14,25 +14,18 @@ final class OneDNNMatmul {
     /// Everything a primitive is specialized for. Leading dimensions are row strides of the stored
     /// (row-major) operands, so a block of a larger product is a problem of its own.
     struct Problem: Hashable {
-        /// The element type of A and B (C is always f32).
-        enum Operands: Hashable { case bf16, f32 }
         let m, n, k: Int
         let transposeA, transposeB: Bool
         let alpha, beta: Float
         var lda, ldb, ldc: Int
-        let operands: Operands
 
         init(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, alpha: Float, beta: Float,
-             lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil, operands: Operands = .bf16) {
+             lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil) {
             (self.m, self.n, self.k, self.transposeA, self.transposeB, self.alpha, self.beta) = (m, n, k, transposeA, transposeB, alpha, beta)
-            self.operands = operands
             self.lda = lda ?? (transposeA ? m : k)
             self.ldb = ldb ?? (transposeB ? k : n)
             self.ldc = ldc ?? n
         }
-
-        /// Bytes per element of A and B.
-        var operandSize: Int { operands == .bf16 ? 2 : 4 }
     }
 
     /// Per worker: memory objects to bind that worker's pointers to, and its own scratchpad (nil
@@ -91,8 +84,8 @@ final class OneDNNMatmul {
     /// The implementation oneDNN picked for `problem` (e.g. `brg:avx512_core_bf16`), for reports.
     func implementation(_ problem: Problem) -> String? { (try? primitive(problem))?.implementation }
 
-    /// `c = alpha · op(a) · op(b) + beta · c`. a: (M, K) row-major or (K, M) when transposed;
-    /// b: (K, N) or (N, K) when transposed, both of `problem.operands`' type; c: f32 (M, N) row-major. Split over the workers by
+    /// `c = alpha · op(a) · op(b) + beta · c`. a: bf16, (M, K) row-major or (K, M) when transposed;
+    /// b: bf16, (K, N) or (N, K) when transposed; c: f32 (M, N) row-major. Split over the workers by
     /// rows of C (or by columns when there are few rows); every block is a product of its own.
     func run(_ problem: Problem, a: UnsafeRawPointer, b: UnsafeRawPointer, c: UnsafeMutablePointer<Float>) throws {
         let workers = Parallel.workers
@@ -108,15 +101,13 @@ final class OneDNNMatmul {
             let (pa, pb, pc): (UnsafeRawPointer, UnsafeRawPointer, UnsafeMutablePointer<Float>)
             if byRows {
                 block = Problem(m: size, n: problem.n, k: problem.k, transposeA: problem.transposeA, transposeB: problem.transposeB,
-                                alpha: problem.alpha, beta: problem.beta, lda: problem.lda, ldb: problem.ldb, ldc: problem.ldc,
-                                operands: problem.operands)
-                pa = a + problem.operandSize * (problem.transposeA ? start : start * problem.lda)
+                                alpha: problem.alpha, beta: problem.beta, lda: problem.lda, ldb: problem.ldb, ldc: problem.ldc)
+                pa = a + 2 * (problem.transposeA ? start : start * problem.lda)
                 (pb, pc) = (b, c + start * problem.ldc)
             } else {
                 block = Problem(m: problem.m, n: size, k: problem.k, transposeA: problem.transposeA, transposeB: problem.transposeB,
-                                alpha: problem.alpha, beta: problem.beta, lda: problem.lda, ldb: problem.ldb, ldc: problem.ldc,
-                                operands: problem.operands)
-                pb = b + problem.operandSize * (problem.transposeB ? start * problem.ldb : start)
+                                alpha: problem.alpha, beta: problem.beta, lda: problem.lda, ldb: problem.ldb, ldc: problem.ldc)
+                pb = b + 2 * (problem.transposeB ? start * problem.ldb : start)
                 (pa, pc) = (a, c + start)
             }
             blocks.append((block, try primitive(block), pa, pb, pc))
@@ -158,9 +149,8 @@ final class OneDNNMatmul {
         let (m, n, k) = (Int64(problem.m), Int64(problem.n), Int64(problem.k))
         // Row-major storage; a transposed operand is the same memory read with swapped strides.
         let (lda, ldb, ldc) = (Int64(problem.lda), Int64(problem.ldb), Int64(problem.ldc))
-        let operandType = problem.operands == .bf16 ? dnnl_bf16 : dnnl_f32
-        var aDesc = try descriptor([m, k], problem.transposeA ? [1, lda] : [lda, 1], operandType)
-        var bDesc = try descriptor([k, n], problem.transposeB ? [1, ldb] : [ldb, 1], operandType)
+        var aDesc = try descriptor([m, k], problem.transposeA ? [1, lda] : [lda, 1], dnnl_bf16)
+        var bDesc = try descriptor([k, n], problem.transposeB ? [1, ldb] : [ldb, 1], dnnl_bf16)
         var cDesc = try descriptor([m, n], [ldc, 1], dnnl_f32)
 
         var attributes: dnnl_primitive_attr_t?
