@@ -1,5 +1,6 @@
 // Backward of the row-wise and elementwise ops on the CPU: RMSNorm, RoPE, SwiGLU, embedding,
 // bias, plus zero-fill and seeded dropout. Attention and the loss have files of their own.
+import CKernels
 import Compute
 import Foundation
 
@@ -52,6 +53,11 @@ extension CPUBackend: TrainingBackend {
         Parallel.forEach((n + 1023) / 1024, work: 24_576) { blocks in
             var i = blocks.lowerBound * 1024
             let end = min(n, blocks.upperBound * 1024)
+            if Vector512.enabled {
+                let whole = (end - i) / 16 * 16
+                runner_swiglu_backward(g + i, u + i, dO + i, dg + i, du + i, whole)
+                i += whole
+            }
             while i + 16 <= end {
                 let x = loadLanes(g + i), grad = loadLanes(dO + i)
                 let sigmoid = 1 / (1 + expLanes(-x))

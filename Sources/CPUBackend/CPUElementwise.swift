@@ -1,4 +1,5 @@
 // Row-wise and elementwise ops on the CPU: bias, residual add, RMSNorm, SwiGLU, softmax, embedding.
+import CKernels
 import Compute
 import Foundation
 
@@ -60,6 +61,11 @@ extension CPUBackend {
         Parallel.forEach((out.count + 1023) / 1024, work: 16_384) { blocks in
             var i = blocks.lowerBound * 1024
             let end = min(out.count, blocks.upperBound * 1024)
+            if Vector512.enabled {
+                let whole = (end - i) / 16 * 16
+                runner_swiglu_forward(g + i, u + i, o + i, whole)
+                i += whole
+            }
             while i + 16 <= end {
                 let x = loadLanes(g + i)
                 storeLanes(x / (1 + expLanes(-x)) * loadLanes(u + i), o + i)

@@ -4,6 +4,7 @@
 // bf16/f16 right-hand sides are widened to f32 in worker scratch before the call — or, when the
 // backend computes in bf16, multiplied as bf16 by oneDNN (the left side rounded to bf16 per call).
 import CBLAS
+import CKernels
 import Compute
 
 extension CPUBackend {
@@ -129,6 +130,10 @@ extension CPUBackend {
 func roundToBF16(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<UInt16>, _ count: Int) {
     typealias Bits = SIMD16<UInt32>
     var i = 0
+    if Vector512.enabled {
+        i = count / 16 * 16
+        runner_round_bf16(source, target, i)
+    }
     while i + 16 <= count {
         let bits = UnsafeRawPointer(source + i).loadUnaligned(as: Bits.self)
         let rounded = (bits &+ (Bits(repeating: 0x7FFF) &+ ((bits &>> 16) & 1))) &>> 16
