@@ -26,13 +26,15 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         // oneDNN (libdnnl-dev): bf16 matmuls for CPUBackend's bf16 mode.
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+        // AVX-512 twins of CPUBackend's hottest Swift SIMD loops (bit-identical; chosen at run time).
+        .target(name: "CKernels", path: "Sources/CKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
 
         // Shared foundations: diagnostics, hashing, files.
         .target(name: "Basics", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
 
         // Compute side (never sees a recipe).
         .target(name: "Compute", dependencies: ["Basics"], swiftSettings: numericSettings),
-        .target(name: "CPUBackend", dependencies: ["Compute", "Basics", "CBLAS", "CDNNL"], swiftSettings: numericSettings),
+        .target(name: "CPUBackend", dependencies: ["Compute", "Basics", "CBLAS", "CDNNL", "CKernels"], swiftSettings: numericSettings),
         .target(name: "Formats", dependencies: ["Compute", "Basics", "Quant"], swiftSettings: numericSettings),
         .target(name: "Quant", dependencies: ["Compute", "Basics"], swiftSettings: numericSettings),
         .target(name: "Tokenizer", dependencies: ["Basics"]),
@@ -83,7 +85,7 @@ let package = Package(
         // Test-only stage implementations and a `runner` built with them (never shipped).
         .target(name: "PipelineTestStages", dependencies: ["Pipeline", "Recipe", "Basics"], path: "Tests/TestStages"),
         .executableTarget(name: "runner-testkit", dependencies: ["RunnerCLI", "PipelineTestStages", "Pipeline", "Recipe"], path: "Tests/TestKit"),
-        .testTarget(name: "ComputeTests", dependencies: ["Compute", "CPUBackend"], swiftSettings: numericSettings),
+        .testTarget(name: "ComputeTests", dependencies: ["Compute", "CPUBackend", "CKernels"], swiftSettings: numericSettings),
         .testTarget(name: "FormatsTests", dependencies: ["RunnerTestSupport", "Formats", "Quant", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
         .testTarget(name: "TokenizerTests", dependencies: ["RunnerTestSupport", "Tokenizer", "Formats", "Models"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "CPUBackend", "Formats", "Tokenizer", "Compute", "Quant"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),

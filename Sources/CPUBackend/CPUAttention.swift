@@ -8,6 +8,8 @@ import Foundation
 extension CPUBackend {
     public func attentionForward(_ out: Tensor, logSumExp: Tensor?, q: Tensor, k: Tensor, v: Tensor,
                                  pastLength: Int, segmentIds: Tensor?, scale: Float) {
+        profileBegin()
+        defer { profileEnd("attention forward") }
         precondition(q.shape.rank == 4 && k.shape.rank == 4 && v.shape == k.shape && out.shape == q.shape,
                      "attention wants q (B, T, NH, HD), k/v (B, S, KVH, HD); got q \(q.shape), k \(k.shape), v \(v.shape)")
         let (b, t, nh, hd) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3])

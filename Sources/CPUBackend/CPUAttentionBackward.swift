@@ -9,6 +9,8 @@ import Foundation
 extension CPUBackend {
     public func attentionBackward(dq: Tensor, dk: Tensor, dv: Tensor, dOut: Tensor, q: Tensor, k: Tensor, v: Tensor,
                                   out: Tensor, logSumExp: Tensor, segmentIds: Tensor?, scale: Float) {
+        profileBegin()
+        defer { profileEnd("attention backward") }
         precondition(q.shape.rank == 4 && k.shape.rank == 4 && v.shape == k.shape && out.shape == q.shape
                      && dOut.shape == q.shape && dq.shape == q.shape && dk.shape == k.shape && dv.shape == k.shape,
                      "attention backward wants q/out/dOut/dq (B, T, NH, HD), k/v/dk/dv (B, T, KVH, HD); got q \(q.shape), k \(k.shape)")

@@ -58,6 +58,9 @@ public final class CPUBackend: Backend {
         self.oneDNN = oneDNN
     }
 
+    /// Per-op wall time when set (nil: off). Starts on when RUNNER_PROFILE_OPS=1 is in the environment.
+    public var profile: OpProfile? = OpProfile.requestedByEnvironment ? OpProfile() : nil
+
     /// Blocks each f32 matmul is split into (one per core used).
     let gemmWorkers: Int
 
@@ -135,6 +138,8 @@ public final class CPUBackend: Backend {
     public func synchronize() {}
 
     public func copy(_ dst: Tensor, from src: Tensor) {
+        profileBegin()
+        defer { profileEnd("copy/convert") }
         precondition(dst.shape == src.shape, "copy between shapes \(dst.shape) and \(src.shape)")
         let rank = dst.shape.rank
         guard dst.count > 0 else { return }

@@ -1,15 +1,20 @@
 // Backward of the row-wise and elementwise ops on the CPU: RMSNorm, RoPE, SwiGLU, embedding,
 // bias, plus zero-fill and seeded dropout. Attention and the loss have files of their own.
+import CKernels
 import Compute
 import Foundation
 
 extension CPUBackend: TrainingBackend {
     public func zero(_ t: Tensor) {
+        profileBegin()
+        defer { profileEnd("zero") }
         precondition(t.isContiguous, "zero of a non-contiguous view \(t)")
         raw(t).initializeMemory(as: UInt8.self, repeating: 0, count: t.byteCount)
     }
 
     public func rmsnormBackward(dx: Tensor, dWeight: Tensor?, dy: Tensor, x: Tensor, weight: Tensor, rstd: Tensor) {
+        profileBegin()
+        defer { profileEnd("rmsnorm backward") }
         let c = weight.count
         precondition(x.shape[-1] == c && dy.count == x.count && dx.count == x.count && rstd.count == x.count / c,
                      "rmsnorm backward of \(x.shape) with weight \(weight.shape), rstd \(rstd.shape)")
@@ -40,12 +45,19 @@ extension CPUBackend: TrainingBackend {
     }
 
     public func swigluBackward(dGate: Tensor, dUp: Tensor, dOut: Tensor, gate: Tensor, up: Tensor) {
+        profileBegin()
+        defer { profileEnd("swiglu backward") }
         let n = gate.count
         precondition(dGate.count == n && dUp.count == n && dOut.count == n && up.count == n, "swiglu backward of \(gate.shape)")
         let dg = f32(dGate), du = f32(dUp), dO = f32(dOut), g = f32(gate), u = f32(up)
         Parallel.forEach((n + 1023) / 1024, work: 24_576) { blocks in
             var i = blocks.lowerBound * 1024
             let end = min(n, blocks.upperBound * 1024)
+            if Vector512.enabled {
+                let whole = (end - i) / 16 * 16
+                runner_swiglu_backward(g + i, u + i, dO + i, dg + i, du + i, whole)
+                i += whole
+            }
             while i + 16 <= end {
                 let x = loadLanes(g + i), grad = loadLanes(dO + i)
                 let sigmoid = 1 / (1 + expLanes(-x))
@@ -63,6 +75,8 @@ extension CPUBackend: TrainingBackend {
     }
 
     public func embeddingBackward(dTable: Tensor, dOut: Tensor, tokens: Tensor) {
+        profileBegin()
+        defer { profileEnd("embedding backward") }
         let vocab = dTable.shape[0], c = dTable.shape[1]
         precondition(dOut.count == tokens.count * c, "embedding backward of \(tokens.shape) into \(dTable.shape)")
         let table = f32(dTable), g = f32(dOut), ids = i32(tokens)
@@ -74,6 +88,8 @@ extension CPUBackend: TrainingBackend {
     }
 
     public func biasBackward(dBias: Tensor, dOut: Tensor) {
+        profileBegin()
+        defer { profileEnd("bias backward") }
         let cols = dBias.count
         precondition(dOut.shape[-1] == cols, "bias backward of \(dOut.shape) into \(dBias.shape)")
         let db = f32(dBias), g = f32(dOut)
@@ -86,6 +102,8 @@ extension CPUBackend: TrainingBackend {
     }
 
     public func dropout(_ out: Tensor, _ x: Tensor, probability: Float, seed: UInt64) {
+        profileBegin()
+        defer { profileEnd("dropout") }
         precondition(out.count == x.count, "dropout of \(x.shape) into \(out.shape)")
         precondition(probability >= 0 && probability < 1, "dropout probability \(probability) is outside [0, 1)")
         let o = f32(out), xp = f32(x), n = x.count

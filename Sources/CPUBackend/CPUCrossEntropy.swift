@@ -7,6 +7,8 @@ import Foundation
 extension CPUBackend {
     public func crossEntropyLoss(hidden: Tensor, weight: Tensor, labels: Tensor, dHidden: Tensor?, dWeight: Tensor?,
                                  gradScale: Float, chunkRows: Int) -> (lossSum: Double, tokens: Int) {
+        profileBegin()
+        defer { profileEnd("cross-entropy (softmax, excl. matmuls)") }
         let (n, c) = (hidden.shape[0], hidden.shape[1])
         let vocab = weight.shape[0]
         precondition(hidden.shape.rank == 2 && weight.shape == Shape([vocab, c]) && labels.count == n,

@@ -1,9 +1,12 @@
 // Row-wise and elementwise ops on the CPU: bias, residual add, RMSNorm, SwiGLU, softmax, embedding.
+import CKernels
 import Compute
 import Foundation
 
 extension CPUBackend {
     public func addBias(_ out: Tensor, _ bias: Tensor) {
+        profileBegin()
+        defer { profileEnd("add bias") }
         let cols = bias.count
         precondition(out.shape[-1] == cols && out.count % cols == 0, "bias \(bias.shape) does not fit \(out.shape)")
         let o = f32(out), b = UnsafePointer(f32(bias))
@@ -13,6 +16,8 @@ extension CPUBackend {
     }
 
     public func add(_ out: Tensor, _ a: Tensor, _ b: Tensor) {
+        profileBegin()
+        defer { profileEnd("add (residual)") }
         precondition(out.count == a.count && a.count == b.count, "add of \(a.shape) and \(b.shape) into \(out.shape)")
         let o = f32(out), x = f32(a), y = f32(b)
         Parallel.forEach((out.count + 4095) / 4096, work: 4096) { blocks in
@@ -30,6 +35,8 @@ extension CPUBackend {
     }
 
     public func rmsnormForward(_ out: Tensor, rstd: Tensor?, _ x: Tensor, weight: Tensor, eps: Float) {
+        profileBegin()
+        defer { profileEnd("rmsnorm forward") }
         let c = weight.count
         precondition(x.shape[-1] == c && out.count == x.count, "rmsnorm of \(x.shape) with weight \(weight.shape)")
         let rows = x.count / c
@@ -47,11 +54,18 @@ extension CPUBackend {
     }
 
     public func swigluForward(_ out: Tensor, gate: Tensor, up: Tensor) {
+        profileBegin()
+        defer { profileEnd("swiglu forward") }
         precondition(out.count == gate.count && gate.count == up.count, "swiglu of \(gate.shape) and \(up.shape)")
         let o = f32(out), g = f32(gate), u = f32(up)
         Parallel.forEach((out.count + 1023) / 1024, work: 16_384) { blocks in
             var i = blocks.lowerBound * 1024
             let end = min(out.count, blocks.upperBound * 1024)
+            if Vector512.enabled {
+                let whole = (end - i) / 16 * 16
+                runner_swiglu_forward(g + i, u + i, o + i, whole)
+                i += whole
+            }
             while i + 16 <= end {
                 let x = loadLanes(g + i)
                 storeLanes(x / (1 + expLanes(-x)) * loadLanes(u + i), o + i)
@@ -66,6 +80,8 @@ extension CPUBackend {
     }
 
     public func softmaxForward(_ out: Tensor, _ x: Tensor) {
+        profileBegin()
+        defer { profileEnd("softmax") }
         let cols = x.shape[-1]
         precondition(out.count == x.count, "softmax of \(x.shape) into \(out.shape)")
         let o = f32(out), xp = f32(x)
@@ -75,6 +91,8 @@ extension CPUBackend {
     }
 
     public func embeddingForward(_ out: Tensor, table: Tensor, tokens: Tensor) {
+        profileBegin()
+        defer { profileEnd("embedding forward") }
         let vocab = table.shape[0], c = table.shape[1]
         precondition(out.shape[-1] == c && out.count == tokens.count * c, "embedding of \(tokens.shape) from \(table.shape) into \(out.shape)")
         let o = f32(out), ids = i32(tokens), base = raw(table)

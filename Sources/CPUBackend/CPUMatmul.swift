@@ -4,6 +4,7 @@
 // bf16/f16 right-hand sides are widened to f32 in worker scratch before the call — or, when the
 // backend computes in bf16, multiplied as bf16 by oneDNN (the left side rounded to bf16 per call).
 import CBLAS
+import CKernels
 import Compute
 
 extension CPUBackend {
@@ -18,6 +19,12 @@ extension CPUBackend {
                      "matmul shapes do not fit: out \(out.shape), a \(a.shape)\(transposeA ? "ᵀ" : ""), b \(b.shape)\(transposeB ? "ᵀ" : "")")
         guard m > 0, n > 0 else { return }
         gemmFlops += 2 * Double(m) * Double(n) * Double(k)
+        profileBegin()
+        defer {
+            profileEnd("matmul \(b.dtype == .bf16 && oneDNN != nil ? "bf16" : b.dtype == .f32 ? "f32" : "f32←\(b.dtype)") "
+                       + "\(m)×\(n)×\(k) \(transposeA ? "T" : "N")\(transposeB ? "T" : "N")\(beta != 0 ? " +=" : "")",
+                       flops: 2 * Double(m) * Double(n) * Double(k))
+        }
         if b.dtype == .bf16, let oneDNN {
             bf16Matmul(oneDNN, out, a, b, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, alpha: alpha, beta: beta)
             return
@@ -104,10 +111,12 @@ extension CPUBackend {
         let count = m * k
         let rounded = UnsafeMutableRawPointer(scratchFloats((count + 1) / 2, slot: "matmul.bf16")).assumingMemoryBound(to: UInt16.self)
         let source = f32(a)
+        profileBegin()
         Parallel.forEach((count + 8191) / 8192, work: 8192) { blocks in
             let start = blocks.lowerBound * 8192, end = min(count, blocks.upperBound * 8192)
             roundToBF16(source + start, rounded + start, end - start)
         }
+        profileEnd("convert f32→bf16 (matmul lhs)")
         do {
             try engine.run(OneDNNMatmul.Problem(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, alpha: alpha, beta: beta),
                            a: rounded, b: raw(b), c: f32(out))
@@ -121,6 +130,10 @@ extension CPUBackend {
 func roundToBF16(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<UInt16>, _ count: Int) {
     typealias Bits = SIMD16<UInt32>
     var i = 0
+    if Vector512.enabled {
+        i = count / 16 * 16
+        runner_round_bf16(source, target, i)
+    }
     while i + 16 <= count {
         let bits = UnsafeRawPointer(source + i).loadUnaligned(as: Bits.self)
         let rounded = (bits &+ (Bits(repeating: 0x7FFF) &+ ((bits &>> 16) & 1))) &>> 16

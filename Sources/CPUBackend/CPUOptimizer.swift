@@ -24,6 +24,8 @@ extension CPUBackend: OptimizerBackend {
 
     public func adamwStep(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, step: Int,
                           lr: Double, beta1: Double, beta2: Double, eps: Double, weightDecay: Double, rule: AdamWRule) {
+        profileBegin()
+        defer { profileEnd("optimizer adamw") }
         checkElementwise([param, grad, m, v], "adamwStep")
         precondition(step >= 1, "adamwStep needs a 1-based step, got \(step)")
         let p = f32(param), g = UnsafePointer(f32(grad)), mp = f32(m), vp = f32(v)
@@ -72,6 +74,8 @@ extension CPUBackend: OptimizerBackend {
 
     public func adamw8bitStep(param: Tensor, grad: Tensor, m: BlockwiseQuantizedState, v: BlockwiseQuantizedState,
                               step: Int, lr: Double, beta1: Double, beta2: Double, eps: Double, weightDecay: Double) {
+        profileBegin()
+        defer { profileEnd("optimizer adamw8bit") }
         checkElementwise([param, grad], "adamw8bitStep")
         precondition(step >= 1, "adamw8bitStep needs a 1-based step, got \(step)")
         precondition(m.codes.count == param.count && v.codes.count == param.count && m.blockSize == v.blockSize,
@@ -127,6 +131,8 @@ extension CPUBackend: OptimizerBackend {
 
     public func sgdStep(param: Tensor, grad: Tensor, momentumBuffer: Tensor?, initializeMomentum: Bool,
                         lr: Double, momentum: Double, dampening: Double, nesterov: Bool, weightDecay: Double) {
+        profileBegin()
+        defer { profileEnd("optimizer sgd") }
         checkElementwise([param, grad], "sgdStep")
         let usesMomentum = momentum != 0
         precondition(!usesMomentum || momentumBuffer.map { $0.dtype == .f32 && $0.count == param.count } == true,
@@ -153,6 +159,8 @@ extension CPUBackend: OptimizerBackend {
     // MARK: Norms, scaling
 
     public func squaredL2Norm(_ tensor: Tensor) -> Double {
+        profileBegin()
+        defer { profileEnd("optimizer grad norm") }
         checkElementwise([tensor], "squaredL2Norm")
         let x = UnsafePointer(f32(tensor)), count = tensor.count
         let chunk = 4096, chunks = (count + chunk - 1) / chunk
@@ -183,6 +191,8 @@ extension CPUBackend: OptimizerBackend {
     }
 
     public func scale(_ tensor: Tensor, by factor: Float) {
+        profileBegin()
+        defer { profileEnd("optimizer scale") }
         checkElementwise([tensor], "scale")
         let x = f32(tensor), f = Lanes(repeating: factor)
         forEachLaneGroup(tensor.count) { i, n in store(load(x + i, n) * f, x + i, n) }

@@ -4,11 +4,15 @@ import Compute
 
 extension CPUBackend {
     public func ropeForward(_ out: Tensor, _ x: Tensor, cos: Tensor, sin: Tensor, positions: Tensor) {
+        profileBegin()
+        defer { profileEnd("rope forward") }
         rotate(out, x, cos: cos, sin: sin, positions: positions, inverse: false)
     }
 
     /// The gradient of a rotation is the rotation by the opposite angle: dx = R(−θ)·dy.
     public func ropeBackward(_ dx: Tensor, _ dy: Tensor, cos: Tensor, sin: Tensor, positions: Tensor) {
+        profileBegin()
+        defer { profileEnd("rope backward") }
         rotate(dx, dy, cos: cos, sin: sin, positions: positions, inverse: true)
     }
 

@@ -1,5 +1,7 @@
 // Small SIMD building blocks over raw f32 pointers: dot product, y += a·x, scaling.
 // 16 lanes at a time with a scalar tail; every kernel in this module is built from these.
+// `scaleInPlace` (with exp rows and `maximum`) runs on AVX-512 where the CPU has it (Vector512.swift).
+import CKernels
 
 typealias Lanes = SIMD16<Float>
 
@@ -50,6 +52,10 @@ func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<F
 func scaleInPlace(_ y: UnsafeMutablePointer<Float>, _ alpha: Float, _ n: Int) {
     let a = Lanes(repeating: alpha)
     var i = 0
+    if Vector512.enabled && n >= 16 {
+        i = n / 16 * 16
+        runner_scale(y, alpha, i)
+    }
     while i + 16 <= n {
         storeLanes(loadLanes(y + i) * a, y + i)
         i += 16

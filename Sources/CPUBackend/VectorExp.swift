@@ -1,6 +1,8 @@
 // exp over 16 f32 lanes in plain Swift SIMD (the package compiles for baseline x86-64, so libm's
 // scalar `expf` was a call per element: ≈ 300 M a training step). Cephes-style: x = n·ln2 + r,
 // |r| ≤ ln2/2, a degree-6 polynomial for e^r, then ·2ⁿ by exponent bits. Within 2 ulp of `expf`.
+// On AVX-512 CPUs the row loop runs CKernels' operation-for-operation twin (Vector512.swift).
+import CKernels
 
 /// e^x for every lane: +inf above ≈ 88.72, 0 below ≈ −103.97 (subnormal results in between are
 /// rounded once, like `expf`'s), NaN stays NaN, exp(−inf) = 0, exp(+inf) = +inf.
@@ -37,6 +39,11 @@ func expLanes(_ input: Lanes) -> Lanes {
 func expShifted(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, shift: Float, _ n: Int) -> Float {
     var sum = Lanes()
     var i = 0
+    if Vector512.enabled && n >= 16 {
+        // The same 16-lane blocks and per-lane sums on AVX-512 (bit-identical); the tail stays here.
+        i = n / 16 * 16
+        withUnsafeMutableBytes(of: &sum) { runner_exp_shifted(x, out, shift, i, $0.baseAddress!.assumingMemoryBound(to: Float.self)) }
+    }
     let s = Lanes(repeating: shift)
     while i + 16 <= n {
         let e = expLanes(loadLanes(x + i) - s)
@@ -62,6 +69,10 @@ func expShifted(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, s
 func maximum(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
     var best = Lanes(repeating: -.infinity)
     var i = 0
+    if Vector512.enabled && n >= 16 {
+        i = n / 16 * 16
+        withUnsafeMutableBytes(of: &best) { runner_lane_maximum(x, i, $0.baseAddress!.assumingMemoryBound(to: Float.self)) }
+    }
     while i + 16 <= n {
         let v = loadLanes(x + i)
         best = best.replacing(with: v, where: v .> best)

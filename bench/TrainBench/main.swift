@@ -3,7 +3,8 @@
 // issues, and the machine's GEMM peak measured in the same process, so the report can say how
 // close a step comes to it. Prints one JSON line (bench/train/run.sh compares it with PEFT).
 // Usage: swift run -c release TrainBench [model.gguf] [--batch 4] [--seq 256] [--rank 16] [--steps 3]
-//        [--warmup 1] [--no-checkpointing] [--nf4] [--bf16] [--forward]
+//        [--warmup 1] [--no-checkpointing] [--nf4] [--bf16] [--forward] [--profile]
+// --profile prints a per-op wall-time table of the timed steps to stderr (CPUBackend.profile).
 import Compute
 import CPUBackend
 import Formats
@@ -29,7 +30,7 @@ func flag(_ name: String) -> Bool {
 let (batch, sequence, rank) = (option("--batch", 4), option("--seq", 256), option("--rank", 16))
 let (steps, warmup) = (option("--steps", 3), option("--warmup", 1))
 let checkpointing = !flag("--no-checkpointing")
-let (nf4, bf16, timeForward) = (flag("--nf4"), flag("--bf16"), flag("--forward"))
+let (nf4, bf16, timeForward, profiling) = (flag("--nf4"), flag("--bf16"), flag("--forward"), flag("--profile"))
 let path = arguments.first ?? "models/SmolLM2-135M-Instruct.Q4_1.gguf"
 
 let backend = try CPUBackend(matmulPrecision: bf16 ? .bf16 : .f32)
@@ -55,17 +56,24 @@ let tokens = (0..<batch * sequence).map { _ in Int32.random(in: 0..<Int32(model.
 let trainingBatch = TrainingBatch(tokens: tokens, labels: tokens, batchSize: batch)
 
 for _ in 0..<max(warmup, 1) { _ = try model.forwardBackward(trainingBatch) }   // scratch growth, page faults, oneDNN JIT
-var stepSeconds: [Double] = [], forwardSeconds: [Double] = []
+if profiling { backend.profile = OpProfile() }
+var stepSeconds: [Double] = [], stepCPUSeconds: [Double] = [], forwardSeconds: [Double] = []
 var stepFlops = 0.0
 for step in 0..<steps {
     let before = backend.gemmFlops
+    let cpuStart = OpProfile.processCPUNanoseconds()
     stepSeconds.append(try seconds { _ = try model.forwardBackward(trainingBatch, step: step) })
+    stepCPUSeconds.append(Double(OpProfile.processCPUNanoseconds() - cpuStart) / 1e9)
     stepFlops = backend.gemmFlops - before
     if timeForward { forwardSeconds.append(try seconds { _ = try model.loss(trainingBatch) }) }
 }
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
     return sorted.isEmpty ? .nan : (sorted[(sorted.count - 1) / 2] + sorted[sorted.count / 2]) / 2
+}
+if let profile = backend.profile {
+    FileHandle.standardError.write(Data((profile.table(steps: steps, stepSeconds: stepSeconds.reduce(0, +) / Double(steps),
+                                                       stepCPUSeconds: stepCPUSeconds.reduce(0, +) / Double(steps)) + "\n").utf8))
 }
 var usage = rusage()
 getrusage(RUSAGE_SELF.rawValue, &usage)
@@ -77,6 +85,8 @@ var result: [String: Any] = [
     "checkpointing": checkpointing, "trainable_parameters": model.trainableParameterCount,
     "arena_mib": Double(model.arenaBytes) / 1_048_576, "threads": backend.workers,
     "step_seconds": stepSeconds, "tokens_per_second": n / stepMedian,
+    // CPU time of all threads per step: robust to other processes' load, unlike wall time.
+    "step_cpu_seconds": stepCPUSeconds, "tokens_per_cpu_second": n / median(stepCPUSeconds),
     "step_gemm_gflop": stepFlops / 1e9, "step_gemm_gflops_per_second": gemmRate,
     "peak_sgemm_gflops_per_second": peak.f32, "peak_rss_mib": Double(usage.ru_maxrss) / 1024,
 ]
