@@ -42,19 +42,6 @@ func writeFaultProject(_ p: Project, recipe: String = faultRecipe()) throws {
     p.write("data.jsonl", lines.joined(separator: "\n") + "\n")
 }
 
-/// SplitMix64: small, seedable, the same sequence on every platform.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// The seed from `variable` (to replay a failure), else a fresh one.
 func testSeed(_ variable: String) -> UInt64 {
     if let text = ProcessInfo.processInfo.environment[variable], let seed = UInt64(text) { return seed }
