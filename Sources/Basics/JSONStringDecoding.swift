@@ -22,8 +22,8 @@ public struct JSONStringDecoding: Sendable, Hashable {
     public static let replacing = JSONStringDecoding(replacesLoneSurrogates: true, replacesInvalidUTF8: true)
 }
 
-/// Why a JSON string literal could not be read, and the byte offset (into the buffer given to
-/// `JSONStringDecoder.decode`) of the character at fault.
+/// Why a JSON string literal could not be read, the byte offset (into the buffer given to
+/// `JSONStringDecoder.decode`) of the fault, and that of the literal's opening quote.
 public struct JSONStringError: Error, Sendable, Equatable {
     public enum Reason: Sendable, Equatable {
         /// No closing quote; `offset` is the opening quote's.
@@ -36,21 +36,24 @@ public struct JSONStringError: Error, Sendable, Equatable {
         case incompleteUnicodeEscape
         /// A byte in a `\u` escape that is not a hex digit; `offset` is that byte's.
         case invalidHexDigit(UInt8)
-        /// A high surrogate without a low one, or a low one alone; `offset` is its backslash's.
+        /// A high surrogate without a low one, or a low one alone; `offset` is just past its escape.
         case unpairedSurrogate(UInt32)
         /// A high surrogate followed by a `\u` escape that is not a low surrogate; `offset` is the
         /// second escape's backslash's.
         case invalidLowSurrogate(UInt32)
-        /// The literal's bytes are not UTF-8; `offset` is the opening quote's.
+        /// The literal's bytes are not UTF-8; `offset` is just past its closing quote.
         case invalidUTF8
     }
 
     public var reason: Reason
     public var offset: Int
+    /// The offset of the literal's opening quote.
+    public var literalStart: Int
 
-    public init(_ reason: Reason, at offset: Int) {
+    public init(_ reason: Reason, at offset: Int, literalStart: Int) {
         self.reason = reason
         self.offset = offset
+        self.literalStart = literalStart
     }
 
     /// What is wrong, for a parser's own error message (which adds the location).
@@ -61,7 +64,7 @@ public struct JSONStringError: Error, Sendable, Equatable {
         case .invalidEscape(let byte): return "invalid escape `\\\(Self.printable(byte))` in a string"
         case .incompleteUnicodeEscape: return "incomplete \\u escape (expected 4 hex digits)"
         case .invalidHexDigit(let byte): return "invalid hex digit `\(Self.printable(byte))` in a \\u escape"
-        case .unpairedSurrogate(let unit): return "unpaired surrogate \\u\(Self.hex(unit, width: 4)) in a string"
+        case .unpairedSurrogate(let unit): return "unpaired surrogate \\u\(Self.hex(unit, width: 4))"
         case .invalidLowSurrogate(let unit): return "invalid low surrogate \\u\(Self.hex(unit, width: 4)) after a high surrogate"
         case .invalidUTF8: return "string is not valid UTF-8"
         }
@@ -89,20 +92,20 @@ public enum JSONStringDecoder {
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
-                let text = try makeString(UnsafeRawBufferPointer(rebasing: bytes[(quote + 1) ..< position]), quote: quote, decoding)
+                let text = try makeString(UnsafeRawBufferPointer(rebasing: bytes[(quote + 1) ..< position]), quote: quote, end: position + 1, decoding)
                 return (text, position + 1)
             }
             if byte == UInt8(ascii: "\\") { break }
-            if byte < 0x20 { throw JSONStringError(.controlCharacter(byte), at: position) }
+            if byte < 0x20 { throw JSONStringError(.controlCharacter(byte), at: position, literalStart: quote) }
             position += 1
         }
         var out = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[(quote + 1) ..< position]))
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
-                return (try makeString(out, quote: quote, decoding), position + 1)
+                return (try makeString(out, quote: quote, end: position + 1, decoding), position + 1)
             }
-            if byte < 0x20 { throw JSONStringError(.controlCharacter(byte), at: position) }
+            if byte < 0x20 { throw JSONStringError(.controlCharacter(byte), at: position, literalStart: quote) }
             if byte != UInt8(ascii: "\\") { out.append(byte); position += 1; continue }
             let backslash = position
             guard position + 1 < bytes.count else { break }
@@ -118,40 +121,42 @@ public enum JSONStringDecoder {
             case UInt8(ascii: "r"): out.append(0x0D)
             case UInt8(ascii: "t"): out.append(0x09)
             case UInt8(ascii: "u"):
-                var unit = try hex4(bytes, at: &position, backslash: backslash)
+                var unit = try hex4(bytes, at: &position, backslash: backslash, quote: quote)
                 if (0xD800 ..< 0xDC00).contains(unit) {
                     if position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") {
                         let lowBackslash = position
                         position += 2
-                        let low = try hex4(bytes, at: &position, backslash: lowBackslash)
-                        guard (0xDC00 ..< 0xE000).contains(low) else { throw JSONStringError(.invalidLowSurrogate(low), at: lowBackslash) }
+                        let low = try hex4(bytes, at: &position, backslash: lowBackslash, quote: quote)
+                        guard (0xDC00 ..< 0xE000).contains(low) else {
+                            throw JSONStringError(.invalidLowSurrogate(low), at: lowBackslash, literalStart: quote)
+                        }
                         unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
                     } else if !decoding.replacesLoneSurrogates {
-                        throw JSONStringError(.unpairedSurrogate(unit), at: backslash)
+                        throw JSONStringError(.unpairedSurrogate(unit), at: position, literalStart: quote)
                     }
                 } else if (0xDC00 ..< 0xE000).contains(unit), !decoding.replacesLoneSurrogates {
-                    throw JSONStringError(.unpairedSurrogate(unit), at: backslash)
+                    throw JSONStringError(.unpairedSurrogate(unit), at: position, literalStart: quote)
                 }
                 appendUTF8(Unicode.Scalar(unit) ?? "\u{FFFD}", to: &out)
-            default: throw JSONStringError(.invalidEscape(escape), at: backslash)
+            default: throw JSONStringError(.invalidEscape(escape), at: backslash, literalStart: quote)
             }
         }
-        throw JSONStringError(.unterminated, at: quote)
+        throw JSONStringError(.unterminated, at: quote, literalStart: quote)
     }
 
     /// Four hex digits at `position` (advanced past them), for the `\u` escape at `backslash`.
     @inlinable
-    static func hex4(_ bytes: UnsafeRawBufferPointer, at position: inout Int, backslash: Int) throws(JSONStringError) -> UInt32 {
+    static func hex4(_ bytes: UnsafeRawBufferPointer, at position: inout Int, backslash: Int, quote: Int) throws(JSONStringError) -> UInt32 {
         var value: UInt32 = 0
         for _ in 0 ..< 4 {
-            guard position < bytes.count else { throw JSONStringError(.incompleteUnicodeEscape, at: backslash) }
+            guard position < bytes.count else { throw JSONStringError(.incompleteUnicodeEscape, at: backslash, literalStart: quote) }
             let byte = bytes[position]
             let digit: UInt32
             switch byte {
             case UInt8(ascii: "0") ... UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
             case UInt8(ascii: "a") ... UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
             case UInt8(ascii: "A") ... UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
-            default: throw JSONStringError(.invalidHexDigit(byte), at: position)
+            default: throw JSONStringError(.invalidHexDigit(byte), at: position, literalStart: quote)
             }
             value = value << 4 | digit
             position += 1
@@ -165,9 +170,9 @@ public enum JSONStringDecoder {
     }
 
     @inlinable
-    static func makeString(_ utf8: some Collection<UInt8>, quote: Int, _ decoding: JSONStringDecoding) throws(JSONStringError) -> String {
+    static func makeString(_ utf8: some Collection<UInt8>, quote: Int, end: Int, _ decoding: JSONStringDecoding) throws(JSONStringError) -> String {
         if decoding.replacesInvalidUTF8 { return String(decoding: utf8, as: UTF8.self) }
-        guard let text = String(validating: utf8, as: UTF8.self) else { throw JSONStringError(.invalidUTF8, at: quote) }
+        guard let text = String(validating: utf8, as: UTF8.self) else { throw JSONStringError(.invalidUTF8, at: end, literalStart: quote) }
         return text
     }
 }

@@ -173,7 +173,8 @@ struct JSONParser {
             index = end
             return text
         } catch let failure as JSONStringError {  // Array.withUnsafeBytes rethrows it untyped
-            throw error(failure.message, at: failure.offset)
+            // Bad UTF-8 points at the string it is in (docs/RELIABILITY.md).
+            throw error(failure.message, at: failure.reason == .invalidUTF8 ? failure.literalStart : failure.offset)
         }
     }
 }
