@@ -1,6 +1,6 @@
 // The CPU backend's bf16 matmul mode (oneDNN) against a scalar loop over the same bf16-rounded
 // inputs: products of bf16 values are exact in f32, so only summation order may differ.
-import Basics
+import struct Basics.SplitMix64
 import Compute
 import CPUBackend
 import Foundation

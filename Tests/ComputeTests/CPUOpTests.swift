@@ -1,5 +1,5 @@
 // Each CPU op against a plain scalar loop on fresh random inputs (the reference semantics).
-import Basics
+import struct Basics.SplitMix64
 import Compute
 import CPUBackend
 import Foundation
@@ -112,7 +112,7 @@ import Testing
         let g = rng.floats(n, scale: 4), u = rng.floats(n)
         let out = cpu.allocate([n], dtype: .f32)
         cpu.swigluForward(out, gate: tensor(cpu, g, [n]), up: tensor(cpu, u, [n]))
-        expectClose(cpu.readFloats(out), (0..<n).map { g[$0] / (1 + exp(-g[$0])) * u[$0] })
+        expectClose(cpu.readFloats(out), (0..<n).map { i -> Float in g[i] / (1 + exp(-g[i])) * u[i] })
 
         cpu.add(out, tensor(cpu, g, [n]), tensor(cpu, u, [n]))
         expectClose(cpu.readFloats(out), (0..<n).map { g[$0] + u[$0] })

@@ -1,7 +1,7 @@
 // The CPU backend's speed-motivated kernels against their plain references: the vectorized exp
 // against libm's expf, causal-block attention (forward and backward) against loops over the full
 // score square, and per-core split sgemm against one unsplit call.
-import Basics
+import struct Basics.SplitMix64
 import Compute
 import CPUBackend
 import Foundation

@@ -1,7 +1,7 @@
 // Every backward op of the CPU backend against central finite differences of an f64 reference
 // forward (plain loops) on small random inputs: for L = Σ r·f(x) with a fixed random r, the op's
 // gradient must equal ∂L/∂x computed numerically in f64.
-import Basics
+import struct Basics.SplitMix64
 import Compute
 import CPUBackend
 import Foundation

@@ -1,5 +1,5 @@
 // ComputeTests support: seeded random inputs and tolerance checks shared by the op tests.
-import Basics
+import struct Basics.SplitMix64
 import Compute
 import CPUBackend
 import RunnerTestSupport

@@ -1,6 +1,6 @@
 // Parity of GGUF block dequantization with the gguf Python package, for every supported type,
 // on blocks produced by tools/reference/gguf_fixtures.py. Exact: the arithmetic is defined.
-import Basics
+import struct Basics.SplitMix64
 import Foundation
 import Quant
 import Testing

@@ -1,5 +1,5 @@
 // The GGUF writer reproduces gguf.GGUFWriter's bytes exactly, and what it writes reads back.
-import Basics
+import struct Basics.SplitMix64
 import Foundation
 import Formats
 import Quant

@@ -1,6 +1,6 @@
 // Optimizer state as named tensors: a run saved at step k and resumed into fresh optimizers takes
 // bit-identical next steps; damaged or mismatched state is rejected with the key named.
-import Basics
+import struct Basics.SplitMix64
 import CPUBackend
 import Compute
 import RunnerTestSupport

@@ -1,6 +1,6 @@
 // Parameter groups (transformers' decay rule), gradient accumulation, schedule validation and the
 // CPU kernels' parallel paths (same bits as the single-threaded path; f64 norms), and the 8-bit kernel's quantizer against module Quant.
-import Basics
+import struct Basics.SplitMix64
 import CPUBackend
 import Compute
 import Quant
