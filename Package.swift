@@ -79,7 +79,7 @@ let package = Package(
         .target(name: "RunnerTestSupport", dependencies: ["Basics"], path: "Tests/TestSupport"),
         .testTarget(name: "BasicsTests", dependencies: ["Basics"]),
         .testTarget(name: "RecipeTests", dependencies: ["RunnerTestSupport", "Recipe", "Basics"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Recipe", "Basics", "PipelineTestStages"]),
+        .testTarget(name: "PipelineTests", dependencies: ["RunnerTestSupport", "Pipeline", "Recipe", "Basics", "PipelineTestStages"]),
         // Test-only stage implementations and a `runner` built with them (never shipped).
         .target(name: "PipelineTestStages", dependencies: ["Pipeline", "Recipe", "Basics"], path: "Tests/TestStages"),
         .executableTarget(name: "runner-testkit", dependencies: ["RunnerCLI", "PipelineTestStages", "Pipeline", "Recipe"], path: "Tests/TestKit"),
