@@ -69,9 +69,9 @@ let package = Package(
                           path: "bench/TrainBench", swiftSettings: numericSettings),
 
         // Benchmarks (not tests): bench/<name>/run.sh.
-        .executableTarget(name: "tokenizer-bench", dependencies: ["Tokenizer", "Formats"], path: "bench/tokenizer",
+        .executableTarget(name: "tokenizer-bench", dependencies: ["Tokenizer", "Formats", "Models"], path: "bench/tokenizer",
                           exclude: ["run.sh", "bench_hf.py", "make_corpus.py"]),
-        .executableTarget(name: "data-bench", dependencies: ["Data", "Tokenizer", "ChatTemplate", "Formats"], path: "bench/data",
+        .executableTarget(name: "data-bench", dependencies: ["Data", "Tokenizer", "ChatTemplate", "Formats", "Models"], path: "bench/data",
                           exclude: ["run.sh", "bench_hf.py", "make_corpus.py"]),
 
         // Tests
