@@ -71,28 +71,28 @@ let package = Package(
                           path: "bench/TrainBench", swiftSettings: numericSettings),
 
         // Benchmarks (not tests): bench/<name>/run.sh.
-        .executableTarget(name: "tokenizer-bench", dependencies: ["Tokenizer", "Formats"], path: "bench/tokenizer",
+        .executableTarget(name: "tokenizer-bench", dependencies: ["Tokenizer", "Formats", "Models"], path: "bench/tokenizer",
                           exclude: ["run.sh", "bench_hf.py", "make_corpus.py"]),
-        .executableTarget(name: "data-bench", dependencies: ["Data", "Tokenizer", "ChatTemplate", "Formats"], path: "bench/data",
+        .executableTarget(name: "data-bench", dependencies: ["Data", "Tokenizer", "ChatTemplate", "Formats", "Models"], path: "bench/data",
                           exclude: ["run.sh", "bench_hf.py", "make_corpus.py"]),
 
         // Tests
         // Shared test support: the tiny model fixture, the byte tokenizer, docs/RELIABILITY.md tables.
-        .target(name: "RunnerTestSupport", path: "Tests/TestSupport"),
+        .target(name: "RunnerTestSupport", dependencies: ["Basics"], path: "Tests/TestSupport"),
         .testTarget(name: "BasicsTests", dependencies: ["Basics"]),
         .testTarget(name: "RecipeTests", dependencies: ["RunnerTestSupport", "Recipe", "Basics"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Recipe", "Basics", "PipelineTestStages"]),
+        .testTarget(name: "PipelineTests", dependencies: ["RunnerTestSupport", "Pipeline", "Recipe", "Basics", "PipelineTestStages"]),
         // Test-only stage implementations and a `runner` built with them (never shipped).
         .target(name: "PipelineTestStages", dependencies: ["Pipeline", "Recipe", "Basics"], path: "Tests/TestStages"),
         .executableTarget(name: "runner-testkit", dependencies: ["RunnerCLI", "PipelineTestStages", "Pipeline", "Recipe"], path: "Tests/TestKit"),
-        .testTarget(name: "ComputeTests", dependencies: ["Compute", "CPUBackend", "CKernels"], swiftSettings: numericSettings),
-        .testTarget(name: "FormatsTests", dependencies: ["RunnerTestSupport", "Formats", "Quant", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
+        .testTarget(name: "ComputeTests", dependencies: ["RunnerTestSupport", "Compute", "CPUBackend", "CKernels", "Basics"], swiftSettings: numericSettings),
+        .testTarget(name: "FormatsTests", dependencies: ["RunnerTestSupport", "Formats", "Basics", "Quant", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
         .testTarget(name: "TokenizerTests", dependencies: ["RunnerTestSupport", "Tokenizer", "Formats", "Models"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "CPUBackend", "Formats", "Tokenizer", "Compute", "Quant"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
         .testTarget(name: "QuantTests", dependencies: ["Quant", "Compute", "Basics"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
         .testTarget(name: "DataTests", dependencies: ["Data", "Tokenizer", "ChatTemplate", "Formats", "Stages", "Pipeline", "Recipe", "Models", "Basics"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "CPUBackend", "Quant", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
+        .testTarget(name: "TrainingTests", dependencies: ["RunnerTestSupport", "Training", "Models", "CPUBackend", "Quant", "Compute"], resources: [.copy("Fixtures")], swiftSettings: numericSettings),
         .testTarget(name: "ChatTemplateTests", dependencies: ["RunnerTestSupport", "ChatTemplate"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HubTests", dependencies: ["RunnerTestSupport", "Hub", "Basics", "runner"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Basics"], resources: [.copy("Fixtures")]),

@@ -1,6 +1,8 @@
 // `tojson` as transformers overrides it: Python's `json.dumps(x, ensure_ascii=False, indent=…,
 // separators=…, sort_keys=…)` — no HTML escaping, Python's float formatting, insertion order.
 
+import Basics
+
 struct JSONWriter {
     let interpreter: Interpreter
     let offset: Int
@@ -95,29 +97,6 @@ struct JSONWriter {
     }
 
     private func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if scalar.value < 0x20 || (ensureASCII && scalar.value > 0x7E) {
-                    if scalar.value > 0xFFFF {
-                        let v = scalar.value - 0x10000
-                        out += "\\u" + hex(0xD800 + (v >> 10), width: 4) + "\\u" + hex(0xDC00 + (v & 0x3FF), width: 4)
-                    } else {
-                        out += "\\u" + hex(scalar.value, width: 4)
-                    }
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        JSONString.quoted(s, ensureASCII ? .pythonASCII : .minimal)
     }
 }

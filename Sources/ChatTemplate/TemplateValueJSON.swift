@@ -124,6 +124,7 @@ private struct JSONTextParser {
                 if (0xD800...0xDBFF).contains(code), pos + 1 < scalars.count, scalars[pos] == "\\", scalars[pos + 1] == "u" {
                     pos += 2
                     let low = try hex4()
+                    guard (0xDC00...0xDFFF).contains(low) else { throw error("invalid low surrogate in a \\u escape") }
                     code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                 }
                 out.append(Unicode.Scalar(code) ?? "\u{FFFD}")

@@ -1,5 +1,6 @@
 // A strict JSON (RFC 8259) parser over UTF-8 bytes that keeps object key order and reports errors
 // as line:column, so a malformed dataset row can be pointed at in an editor.
+import Basics
 import ChatTemplate
 import Foundation
 
@@ -29,8 +30,11 @@ struct JSONRecordParser {
     var currentLine: Int { line }
     var atEnd: Bool { position >= bytes.count }
 
-    func error(_ message: String) -> JSONSyntaxError {
-        JSONSyntaxError(line: line, column: position - lineStart + 1, message: message)
+    func error(_ message: String) -> JSONSyntaxError { error(message, at: position) }
+
+    /// An error at `offset`, which must be on the current line.
+    func error(_ message: String, at offset: Int) -> JSONSyntaxError {
+        JSONSyntaxError(line: line, column: offset - lineStart + 1, message: message)
     }
 
     /// One complete document: a value and nothing but whitespace after it.
@@ -154,71 +158,12 @@ struct JSONRecordParser {
     private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
     mutating func parseString() throws -> String {
-        position += 1  // opening quote
-        let start = position
-        // Fast path: no escapes.
-        while position < bytes.count {
-            let byte = bytes[position]
-            if byte == UInt8(ascii: "\"") {
-                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
-                position += 1
-                return text
-            }
-            if byte == UInt8(ascii: "\\") { break }
-            if byte < 0x20 { throw error("control character in a string (escape it, e.g. \\n)") }
-            position += 1
+        do {
+            let (text, end) = try JSONStringDecoder.decode(UnsafeRawBufferPointer(bytes), openingQuote: position, .replacing)
+            position = end
+            return text
+        } catch let failure {
+            throw error(failure.message, at: failure.offset)  // a string never spans lines
         }
-        var out = Array(bytes[start..<position])
-        while position < bytes.count {
-            let byte = bytes[position]
-            if byte == UInt8(ascii: "\"") { position += 1; return String(decoding: out, as: UTF8.self) }
-            if byte < 0x20 { throw error("control character in a string (escape it, e.g. \\n)") }
-            if byte != UInt8(ascii: "\\") { out.append(byte); position += 1; continue }
-            position += 1
-            guard position < bytes.count else { break }
-            let escape = bytes[position]
-            position += 1
-            switch escape {
-            case UInt8(ascii: "\""): out.append(0x22)
-            case UInt8(ascii: "\\"): out.append(0x5C)
-            case UInt8(ascii: "/"): out.append(0x2F)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "u"):
-                var scalar = try parseHex4()
-                if (0xD800..<0xDC00).contains(scalar), position + 1 < bytes.count,
-                   bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") {
-                    position += 2
-                    let low = try parseHex4()
-                    guard (0xDC00..<0xE000).contains(low) else { throw error("invalid UTF-16 surrogate pair") }
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                }
-                // Lone surrogates become U+FFFD, as Python's json does when encoding to UTF-8 fails.
-                out.append(contentsOf: Array(String(Unicode.Scalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8))
-            default: throw error("invalid escape `\\\(String(decoding: [escape], as: UTF8.self))`")
-            }
-        }
-        throw error("unterminated string")
-    }
-
-    private mutating func parseHex4() throws -> UInt32 {
-        guard position + 4 <= bytes.count else { throw error("incomplete \\u escape") }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            let byte = bytes[position]
-            let digit: UInt32
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
-            default: throw error("invalid hex digit in a \\u escape")
-            }
-            value = value << 4 | digit
-            position += 1
-        }
-        return value
     }
 }

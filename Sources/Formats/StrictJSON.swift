@@ -2,6 +2,8 @@
 // JSONSerialization it keeps member order, rejects duplicate keys, and bounds nesting depth;
 // errors give the byte offset.
 
+import Basics
+
 /// A parsed JSON value. Objects keep their members in document order.
 enum JSONValue: Equatable {
     case object([(key: String, value: JSONValue)])
@@ -173,67 +175,13 @@ enum StrictJSON {
         }
 
         mutating func string() throws -> String {
-            at += 1  // opening quote
-            var out: [UInt8] = []
-            while true {
-                guard let c = peek else { throw fail("unterminated string") }
-                switch c {
-                case UInt8(ascii: "\""):
-                    at += 1
-                    guard let s = String(validating: out, as: UTF8.self) else { throw fail("string is not valid UTF-8") }
-                    return s
-                case UInt8(ascii: "\\"):
-                    at += 1
-                    guard let e = peek else { throw fail("unterminated escape") }
-                    at += 1
-                    switch e {
-                    case UInt8(ascii: "\""): out.append(0x22)
-                    case UInt8(ascii: "\\"): out.append(0x5C)
-                    case UInt8(ascii: "/"): out.append(0x2F)
-                    case UInt8(ascii: "b"): out.append(0x08)
-                    case UInt8(ascii: "f"): out.append(0x0C)
-                    case UInt8(ascii: "n"): out.append(0x0A)
-                    case UInt8(ascii: "r"): out.append(0x0D)
-                    case UInt8(ascii: "t"): out.append(0x09)
-                    case UInt8(ascii: "u"):
-                        var scalar = try hex4()
-                        if (0xD800 ..< 0xDC00).contains(scalar) {
-                            guard peek == UInt8(ascii: "\\") else { throw fail("unpaired surrogate in \\u escape") }
-                            at += 1
-                            guard peek == UInt8(ascii: "u") else { throw fail("unpaired surrogate in \\u escape") }
-                            at += 1
-                            let low = try hex4()
-                            guard (0xDC00 ..< 0xE000).contains(low) else { throw fail("invalid low surrogate in \\u escape") }
-                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                        } else if (0xDC00 ..< 0xE000).contains(scalar) {
-                            throw fail("unpaired surrogate in \\u escape")
-                        }
-                        out.append(contentsOf: Array(String(Character(Unicode.Scalar(scalar)!)).utf8))
-                    default: throw fail("invalid escape '\\\(Unicode.Scalar(e))'")
-                    }
-                default:
-                    guard c >= 0x20 else { throw fail("control character in string (must be escaped)") }
-                    out.append(c)
-                    at += 1
-                }
+            do {
+                let (text, end) = try JSONStringDecoder.decode(bytes, openingQuote: at, .strict)
+                at = end
+                return text
+            } catch let failure {
+                throw JSONSyntaxError(offset: failure.offset, message: failure.message)
             }
-        }
-
-        mutating func hex4() throws -> UInt32 {
-            var v: UInt32 = 0
-            for _ in 0 ..< 4 {
-                guard let c = peek else { throw fail("truncated \\u escape") }
-                let digit: UInt32
-                switch c {
-                case 0x30 ... 0x39: digit = UInt32(c - 0x30)
-                case 0x41 ... 0x46: digit = UInt32(c - 0x41 + 10)
-                case 0x61 ... 0x66: digit = UInt32(c - 0x61 + 10)
-                default: throw fail("invalid hex digit in \\u escape")
-                }
-                v = v << 4 | digit
-                at += 1
-            }
-            return v
         }
     }
 }

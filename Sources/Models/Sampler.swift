@@ -1,32 +1,16 @@
 // Picking the next token from logits with transformers' semantics and order: repetition
 // penalty, then temperature, top-k, top-p, then a seeded draw (or argmax when not sampling).
+import Basics
 import Foundation
-
-/// Seeded random stream (SplitMix64): same seed, same draws, on every platform.
-public struct SeededRandom: Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-}
 
 /// Turns logits into token choices. Holds the random stream, so one sampler per generation.
 public struct Sampler {
     public let parameters: SamplingParameters
-    private var random: SeededRandom
+    private var random: SplitMix64
 
     public init(_ parameters: SamplingParameters) {
         self.parameters = parameters
-        self.random = SeededRandom(seed: parameters.seed)
+        self.random = SplitMix64(seed: parameters.seed)
     }
 
     /// HF `RepetitionPenaltyLogitsProcessor`: for every token id already in `context`, a positive
@@ -79,7 +63,7 @@ public struct Sampler {
 
     /// Draws an index with probability `probabilities[i]`.
     private mutating func draw(_ probabilities: [Float]) -> Int32 {
-        let target = random.unit() * probabilities.reduce(0) { $0 + Double($1) }
+        let target = random.nextDouble() * probabilities.reduce(0) { $0 + Double($1) }
         var cumulative = 0.0
         var lastPossible = 0
         for (i, p) in probabilities.enumerated() where p > 0 {

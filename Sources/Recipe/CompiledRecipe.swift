@@ -56,20 +56,12 @@ public indirect enum ParamValue: Hashable, Sendable {
         }
     }
 
+    /// The escaping of canonical JSON — frozen, since cache keys hash it: `\n` `\r` `\t` short,
+    /// other controls (`\b` and `\f` too) as `\u00xx`, DEL and non-ASCII as UTF-8.
+    private static let canonicalEscaping = JSONStringEscaping(shortBackspaceAndFormFeed: false, escapesDelete: false, asciiOnly: false)
+
     private static func writeJSONString(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
+        JSONString.append(s, canonicalEscaping, to: &out)
     }
 }
 

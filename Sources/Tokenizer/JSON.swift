@@ -166,62 +166,15 @@ struct JSONParser {
     }
 
     private mutating func parseString() throws -> String {
-        let start = index
-        index += 1
-        var out: [UInt8] = []
-        var runStart = index
-        while true {
-            guard index < bytes.count else { throw error("unterminated string", at: start) }
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") {
-                out.append(contentsOf: bytes[runStart..<index])
-                index += 1
-                break
+        do {
+            let (text, end) = try bytes.withUnsafeBytes { (raw) throws(JSONStringError) in
+                try JSONStringDecoder.decode(raw, openingQuote: index, .strict)
             }
-            if byte < 0x20 { throw error("control character in a string (escape it)") }
-            if byte != UInt8(ascii: "\\") { index += 1; continue }
-            out.append(contentsOf: bytes[runStart..<index])
-            index += 1
-            guard index < bytes.count else { throw error("unterminated string", at: start) }
-            let escape = bytes[index]
-            index += 1
-            switch escape {
-            case UInt8(ascii: "\""): out.append(0x22)
-            case UInt8(ascii: "\\"): out.append(0x5C)
-            case UInt8(ascii: "/"): out.append(0x2F)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "u"):
-                var scalar = try hex4()
-                if scalar >= 0xD800 && scalar < 0xDC00 {
-                    // A surrogate pair spells one scalar beyond the Basic Multilingual Plane.
-                    guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
-                        throw error("unpaired surrogate \\u\(String(scalar, radix: 16))")
-                    }
-                    index += 2
-                    let low = try hex4()
-                    guard low >= 0xDC00 && low < 0xE000 else { throw error("invalid low surrogate") }
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                }
-                guard let valid = Unicode.Scalar(scalar) else { throw error("invalid escape \\u\(String(scalar, radix: 16))") }
-                out.append(contentsOf: Array(String(valid).utf8))
-            default:
-                throw error("invalid escape '\\\(String(decoding: [escape], as: UTF8.self))'", at: index - 2)
-            }
-            runStart = index
+            index = end
+            return text
+        } catch let failure as JSONStringError {  // Array.withUnsafeBytes rethrows it untyped
+            // Bad UTF-8 points at the string it is in (docs/RELIABILITY.md).
+            throw error(failure.message, at: failure.reason == .invalidUTF8 ? failure.literalStart : failure.offset)
         }
-        guard let text = String(validating: out, as: UTF8.self) else { throw error("string is not valid UTF-8", at: start) }
-        return text
-    }
-
-    private mutating func hex4() throws -> UInt32 {
-        guard index + 4 <= bytes.count, let value = UInt32(String(decoding: bytes[index..<(index + 4)], as: UTF8.self), radix: 16) else {
-            throw error("expected 4 hex digits after \\u")
-        }
-        index += 4
-        return value
     }
 }

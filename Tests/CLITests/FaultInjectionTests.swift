@@ -25,7 +25,7 @@ private enum Kill: CustomStringConvertible {
 
     /// A random kill: half at a random moment of a run's length, half at a fail point's random hit
     /// (hit counts sized so most fire: 7 publishes, 5 checkpoints, dozens of atomic writes).
-    static func random(runSeconds: Double, using rng: inout SeededRandom) -> Kill {
+    static func random(runSeconds: Double, using rng: inout SplitMix64) -> Kill {
         if Bool.random(using: &rng) { return .after(seconds: Double.random(in: 0.02 ... max(0.05, runSeconds), using: &rng)) }
         let point = FailPoint.allCases.randomElement(using: &rng)!
         let hits: ClosedRange<Int>
@@ -55,7 +55,7 @@ private func resetProject(_ p: Project) {
         let seed = testSeed("RUNNER_FAULT_SEED")
         let wanted = Int(ProcessInfo.processInfo.environment["RUNNER_FAULT_KILLS"] ?? "") ?? 50
         let replay = "replay: RUNNER_FAULT_SEED=\(seed) RUNNER_FAULT_KILLS=\(wanted) swift test -c release --filter FaultInjectionTests"
-        var rng = SeededRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let p = Project(); defer { p.cleanup() }
         try writeFaultProject(p)
 

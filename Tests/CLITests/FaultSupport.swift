@@ -31,28 +31,8 @@ func faultRecipe(name: String = "tiny-faults", rank: Int = 4, output: String = "
 /// Writes the tiny model (with a byte tokenizer), the training data and `recipe.yaml`.
 func writeFaultProject(_ p: Project, recipe: String = faultRecipe()) throws {
     p.write("recipe.yaml", recipe)
-    try FileManager.default.createDirectory(at: p.url("model"), withIntermediateDirectories: true)
-    for name in ["config.json", "model.safetensors"] {
-        try FileManager.default.copyItem(at: TinyModelFixture.directory.appendingPathComponent(name), to: p.url("model/\(name)"))
-    }
-    try TinyModelFixture.byteTokenizerJSON().write(to: p.url("model/tokenizer.json"))
-    let colors = ["red", "green", "blue", "black", "white", "amber", "violet", "grey"]
-    let lines = colors.map { #"{"prompt": "Q: favorite color? A:", "completion": " \#($0) is nice"}"# }
-        + colors.map { #"{"prompt": "Say \#($0):", "completion": " \#($0) \#($0)"}"# }
-    p.write("data.jsonl", lines.joined(separator: "\n") + "\n")
-}
-
-/// SplitMix64: small, seedable, the same sequence on every platform.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    try TinyModelFixture.writeModel(to: p.url("model"))
+    p.write("data.jsonl", TinyModelFixture.colorsJSONL(sayRepeats: 2))
 }
 
 /// The seed from `variable` (to replay a failure), else a fresh one.

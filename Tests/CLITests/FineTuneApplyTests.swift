@@ -5,9 +5,6 @@ import Pipeline
 import RunnerTestSupport
 import Testing
 
-private let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-private let tinyModel = TinyModelFixture.directory
-
 private let recipe = """
     version: 1
     name: tiny-finetune
@@ -25,15 +22,8 @@ private let recipe = """
 
 private func writeProject(_ p: Project) throws {
     p.write("recipe.yaml", recipe)
-    try FileManager.default.createDirectory(at: p.url("model"), withIntermediateDirectories: true)
-    for name in ["config.json", "model.safetensors"] {
-        try FileManager.default.copyItem(at: tinyModel.appendingPathComponent(name), to: p.url("model/\(name)"))
-    }
-    try TinyModelFixture.byteTokenizerJSON().write(to: p.url("model/tokenizer.json"))
-    let colors = ["red", "green", "blue", "black", "white", "amber", "violet", "grey"]
-    let lines = colors.map { #"{"prompt": "Q: favorite color? A:", "completion": " \#($0) is nice"}"# }
-        + colors.map { #"{"prompt": "Say \#($0):", "completion": " \#($0) \#($0) \#($0)"}"# }
-    p.write("data.jsonl", lines.joined(separator: "\n") + "\n")
+    try TinyModelFixture.writeModel(to: p.url("model"))
+    p.write("data.jsonl", TinyModelFixture.colorsJSONL(sayRepeats: 3))
 }
 
 private struct Metrics: Decodable {

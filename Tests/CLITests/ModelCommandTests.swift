@@ -86,11 +86,7 @@ private let adapterFixtures = packageRoot.appendingPathComponent("Tests/StagesTe
 
 /// A tiny model directory (config, weights, byte tokenizer) at `relative` inside the project.
 private func writeTinyModel(_ p: Project, from source: URL = tinyTied, at relative: String = "model") throws {
-    try FileManager.default.createDirectory(at: p.url(relative), withIntermediateDirectories: true)
-    for name in ["config.json", "model.safetensors"] {
-        try FileManager.default.copyItem(at: source.appendingPathComponent(name), to: p.url("\(relative)/\(name)"))
-    }
-    try TinyModelFixture.byteTokenizerJSON().write(to: p.url("\(relative)/tokenizer.json"))
+    try TinyModelFixture.writeModel(to: p.url(relative), from: source)
 }
 
 private struct AdapterGreedy: Decodable {

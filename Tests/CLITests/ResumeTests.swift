@@ -10,9 +10,6 @@ import Testing
 import Glibc
 #endif
 
-private let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-private let tinyModel = TinyModelFixture.directory
-
 /// QLoRA with dropout, 120 steps (long enough to be caught mid-training), a checkpoint every 10.
 private let resumeRecipe = """
     version: 1
@@ -29,15 +26,8 @@ private let resumeRecipe = """
 
 private func writeResumeProject(_ p: Project) throws {
     p.write("recipe.yaml", resumeRecipe)
-    try FileManager.default.createDirectory(at: p.url("model"), withIntermediateDirectories: true)
-    for name in ["config.json", "model.safetensors"] {
-        try FileManager.default.copyItem(at: tinyModel.appendingPathComponent(name), to: p.url("model/\(name)"))
-    }
-    try TinyModelFixture.byteTokenizerJSON().write(to: p.url("model/tokenizer.json"))
-    let colors = ["red", "green", "blue", "black", "white", "amber", "violet", "grey"]
-    let lines = colors.map { #"{"prompt": "Q: favorite color? A:", "completion": " \#($0) is nice"}"# }
-        + colors.map { #"{"prompt": "Say \#($0):", "completion": " \#($0) \#($0) \#($0)"}"# }
-    p.write("data.jsonl", lines.joined(separator: "\n") + "\n")
+    try TinyModelFixture.writeModel(to: p.url("model"))
+    p.write("data.jsonl", TinyModelFixture.colorsJSONL(sayRepeats: 3))
 }
 
 /// Every step's loss, learning rate and gradient norm, and every eval loss, as exact bit patterns.
@@ -61,6 +51,19 @@ private func checkpointNames(_ p: Project) -> [String] {
     }.sorted()
 }
 
+/// Starts `runner apply` in the resume project `p`, waits (up to 90 s) for the checkpoint of step
+/// 10, sends `signal`, and collects what the run printed; `reached` says whether the checkpoint
+/// appeared before the signal.
+private func applySignalledAfterStep10(_ p: Project, _ signal: Int32, exitTimeout: Double = 30) throws
+    -> (reached: Bool, result: CLIResult, process: Process) {
+    try writeResumeProject(p)
+    let (process, out, err) = p.process(["apply", "recipe.yaml"], binary: "runner")
+    try process.run()
+    let reached = p.waitUntil(timeout: 90) { checkpointNames(p).contains("step-000010") }
+    kill(process.processIdentifier, signal)
+    return (reached, p.finish(process, out, err, timeout: exitTimeout), process)
+}
+
 /// The straight run's metrics (one per test process: every test compares against it).
 private let straightBits: Result<[UInt64], any Error> = Result {
     let p = Project("straight"); defer { p.cleanup() }
@@ -74,12 +77,7 @@ private let straightBits: Result<[UInt64], any Error> = Result {
     @Test func killedRunResumesFromItsLastCheckpoint() throws {
         let expected = try straightBits.get()
         let p = Project(); defer { p.cleanup() }
-        try writeResumeProject(p)
-        let (process, out, err) = p.process(["apply", "recipe.yaml"], binary: "runner")
-        try process.run()
-        let reached = p.waitUntil(timeout: 90) { checkpointNames(p).contains("step-000010") }
-        kill(process.processIdentifier, SIGKILL)
-        let killed = p.finish(process, out, err)
+        let (reached, killed, process) = try applySignalledAfterStep10(p, SIGKILL)
         try #require(reached, "no checkpoint of step 10 appeared: \(killed.stdout)\n\(killed.stderr)")
         #expect(killed.status == SIGKILL && process.terminationReason == .uncaughtSignal, "the run must be killed mid-training")
         let left = checkpointNames(p)
@@ -97,12 +95,7 @@ private let straightBits: Result<[UInt64], any Error> = Result {
     @Test func ctrlCWritesACheckpointAndTheSameCommandResumes() throws {
         let expected = try straightBits.get()
         let p = Project(); defer { p.cleanup() }
-        try writeResumeProject(p)
-        let (process, out, err) = p.process(["apply", "recipe.yaml"], binary: "runner")
-        try process.run()
-        let reached = p.waitUntil(timeout: 90) { checkpointNames(p).contains("step-000010") }
-        kill(process.processIdentifier, SIGINT)
-        let interrupted = p.finish(process, out, err, timeout: 60)
+        let (reached, interrupted, _) = try applySignalledAfterStep10(p, SIGINT, exitTimeout: 60)
         try #require(reached, "no checkpoint of step 10 appeared: \(interrupted.stdout)\n\(interrupted.stderr)")
         #expect(interrupted.status == 130, "\(interrupted.stdout)\n\(interrupted.stderr)")
         let line = try #require(interrupted.stdout.split(separator: "\n").first { $0.contains("tune: interrupted after step ") },
@@ -121,12 +114,7 @@ private let straightBits: Result<[UInt64], any Error> = Result {
 
     @Test func cacheGCRemovesCheckpointsNoRecentRunReferences() throws {
         let p = Project(); defer { p.cleanup() }
-        try writeResumeProject(p)
-        let (process, out, err) = p.process(["apply", "recipe.yaml"], binary: "runner")
-        try process.run()
-        let reached = p.waitUntil(timeout: 90) { checkpointNames(p).contains("step-000010") }
-        kill(process.processIdentifier, SIGKILL)
-        _ = p.finish(process, out, err)
+        let (reached, _, _) = try applySignalledAfterStep10(p, SIGKILL)
         try #require(reached)
 
         let kept = try p.run(["cache", "gc"], binary: "runner")

@@ -2,6 +2,7 @@
 // and `runner` binaries as subprocesses in scratch directories.
 import Foundation
 import Pipeline
+import RunnerTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,26 +25,10 @@ struct CLIResult {
 }
 
 /// A scratch project directory with helpers to write files and run the CLI in it.
-struct Project {
+struct Project: ScratchDirectory {
     let root: URL
 
-    init(_ name: String = #function) {
-        let safe = name.filter { $0.isLetter || $0.isNumber }
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("runner-cli-\(safe)-\(UUID().uuidString.prefix(8))")
-        try! FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-    }
-
-    func url(_ relative: String) -> URL { root.appendingPathComponent(relative) }
-
-    @discardableResult
-    func write(_ relative: String, _ text: String) -> URL {
-        let url = self.url(relative)
-        try! FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try! Data(text.utf8).write(to: url)
-        return url
-    }
-
-    func read(_ relative: String) -> String? { try? String(contentsOf: url(relative), encoding: .utf8) }
+    init(_ name: String = #function) { root = Self.makeRoot(prefix: "runner-cli", name: name) }
 
     var store: ArtifactStore { ArtifactStore(root: url(".runner")) }
     var traceURL: URL { url("trace.txt") }
@@ -102,13 +87,6 @@ struct Project {
 
     /// The newest run record.
     func latestRun() throws -> RunRecord { try RunStore(directory: store.runs).resolve("latest") }
-
-    func cleanup() {
-        if let walker = FileManager.default.enumerator(atPath: root.path) {
-            while let relative = walker.nextObject() as? String { chmod(root.path + "/" + relative, 0o755) }
-        }
-        try? FileManager.default.removeItem(at: root)
-    }
 }
 
 /// The fine-tuning recipe of the issue, with the built-in kinds.

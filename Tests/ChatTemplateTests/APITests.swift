@@ -14,7 +14,7 @@ import ChatTemplate
     }
 
     @Test func malformedJSONIsAnErrorWithOffset() {
-        for text in ["{\"a\": }", "[1, 2", "{\"a\" 1}", "nul", "\"unterminated"] {
+        for text in ["{\"a\": }", "[1, 2", "{\"a\" 1}", "nul", "\"unterminated", #""\ud800\u0041""#] {
             let error = expectTemplateError({ _ = try TemplateValue(json: text) })
             #expect(error?.kind == .syntax, "\(text)")
             #expect(error?.message.hasPrefix("invalid JSON at offset") == true, "\(text)")

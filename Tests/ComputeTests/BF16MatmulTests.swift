@@ -1,8 +1,10 @@
 // The CPU backend's bf16 matmul mode (oneDNN) against a scalar loop over the same bf16-rounded
 // inputs: products of bf16 values are exact in f32, so only summation order may differ.
+import struct Basics.SplitMix64
 import Compute
 import CPUBackend
 import Foundation
+import RunnerTestSupport
 import Testing
 
 @Suite struct BF16MatmulTests {
@@ -10,7 +12,7 @@ import Testing
     func matchesLoopOverRoundedInputs(transposeA: Bool, transposeB: Bool) throws {
         let cpu = try CPUBackend(matmulPrecision: .bf16)
         #expect(cpu.matmulPrecision == .bf16 && cpu.bf16Kernel != nil)
-        var rng = TestRandom(seed: 7)
+        var rng = SplitMix64(seed: 7)
         for (m, k, n) in [(7, 33, 19), (1, 48, 23), (130, 96, 70)] {
             let a = rng.floats(m * k), b = rng.floats(k * n), c0 = rng.floats(m * n)
             let at = tensor(cpu, a, transposeA ? [k, m] : [m, k])
@@ -39,7 +41,7 @@ import Testing
     /// library scratchpad they raced (errors of 10²); each worker now has its own.
     @Test func longReductionsSplitOverWorkersAgreeWithSgemm() throws {
         let cpu = try CPUBackend(matmulPrecision: .bf16), reference = CPUBackend()
-        var rng = TestRandom(seed: 9)
+        var rng = SplitMix64(seed: 9)
         let (m, k, n) = (128, 49152, 576)
         let a = rng.floats(m * k).map { FloatConversion.bf16ToFloat(FloatConversion.floatToBF16($0)) }
         let b = rng.floats(k * n)
@@ -59,7 +61,7 @@ import Testing
 
     @Test func f32WeightsStayExact() throws {
         let cpu = try CPUBackend(matmulPrecision: .bf16), reference = CPUBackend()
-        var rng = TestRandom(seed: 8)
+        var rng = SplitMix64(seed: 8)
         let (m, k, n) = (9, 40, 12)
         let x = tensor(cpu, rng.floats(m * k), [m, k]), w = tensor(cpu, rng.floats(n * k), [n, k])
         let out = cpu.allocate([m, n], dtype: .f32), expected = reference.allocate([m, n], dtype: .f32)

@@ -1,7 +1,9 @@
 // Each CPU op against a plain scalar loop on fresh random inputs (the reference semantics).
+import struct Basics.SplitMix64
 import Compute
 import CPUBackend
 import Foundation
+import RunnerTestSupport
 import Testing
 
 @Suite struct CPUOpTests {
@@ -9,7 +11,7 @@ import Testing
 
     @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])
     func matmulMatchesLoop(transposeA: Bool, transposeB: Bool) {
-        var rng = TestRandom(seed: 1)
+        var rng = SplitMix64(seed: 1)
         for (m, k, n) in [(7, 33, 19), (1, 48, 23), (64, 64, 96)] {
             let a = rng.floats(m * k), b = rng.floats(k * n), c0 = rng.floats(m * n)
             let at = tensor(cpu, a, transposeA ? [k, m] : [m, k])
@@ -32,7 +34,7 @@ import Testing
 
     @Test(arguments: [DType.bf16, .f16])
     func matmulWidens16BitWeights(dtype: DType) {
-        var rng = TestRandom(seed: 2)
+        var rng = SplitMix64(seed: 2)
         let (m, k, n) = (5, 40, 24)
         let x = rng.floats(m * k), w = rng.floats(n * k)
         let w16 = cpu.upload(Tensor.host(w, shape: [n, k]), as: dtype)
@@ -47,7 +49,7 @@ import Testing
     }
 
     @Test func linearAddsBias() {
-        var rng = TestRandom(seed: 3)
+        var rng = SplitMix64(seed: 3)
         let (m, k, n) = (3, 16, 10)
         let x = rng.floats(m * k), w = rng.floats(n * k), bias = rng.floats(n)
         let out = cpu.allocate([m, n], dtype: .f32)
@@ -61,7 +63,7 @@ import Testing
     }
 
     @Test func rmsnormMatchesLoop() {
-        var rng = TestRandom(seed: 4)
+        var rng = SplitMix64(seed: 4)
         let (rows, c) = (37, 70)
         let x = rng.floats(rows * c, scale: 3), w = rng.floats(c)
         let out = cpu.allocate([rows, c], dtype: .f32), rstd = cpu.allocate([rows], dtype: .f32)
@@ -79,10 +81,10 @@ import Testing
     }
 
     @Test func ropeRotatesHalves() {
-        var rng = TestRandom(seed: 5)
+        var rng = SplitMix64(seed: 5)
         let (b, t, nh, hd, p) = (2, 5, 3, 8, 11)
         let x = rng.floats(b * t * nh * hd)
-        let angles = (0..<p * hd / 2).map { _ in rng.float() * 3 }
+        let angles = (0..<p * hd / 2).map { _ in rng.signedUnitFloat() * 3 }
         let cosT = angles.map { Foundation.cos($0) }, sinT = angles.map { Foundation.sin($0) }
         let positions: [Int32] = (0..<b * t).map { Int32(($0 * 7) % p) }
         let xt = tensor(cpu, x, [b, t, nh, hd])
@@ -105,12 +107,12 @@ import Testing
     }
 
     @Test func swigluSoftmaxAddMatchLoops() {
-        var rng = TestRandom(seed: 6)
+        var rng = SplitMix64(seed: 6)
         let n = 3000
         let g = rng.floats(n, scale: 4), u = rng.floats(n)
         let out = cpu.allocate([n], dtype: .f32)
         cpu.swigluForward(out, gate: tensor(cpu, g, [n]), up: tensor(cpu, u, [n]))
-        expectClose(cpu.readFloats(out), (0..<n).map { g[$0] / (1 + exp(-g[$0])) * u[$0] })
+        expectClose(cpu.readFloats(out), (0..<n).map { i -> Float in g[i] / (1 + exp(-g[i])) * u[i] })
 
         cpu.add(out, tensor(cpu, g, [n]), tensor(cpu, u, [n]))
         expectClose(cpu.readFloats(out), (0..<n).map { g[$0] + u[$0] })
@@ -130,7 +132,7 @@ import Testing
 
     @Test(arguments: [DType.f32, .bf16])
     func embeddingLooksUpRows(dtype: DType) {
-        var rng = TestRandom(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let (v, c) = (50, 24)
         let table = cpu.upload(Tensor.host(rng.floats(v * c), shape: [v, c]), as: dtype)
         let rows = cpu.readFloats(table)
@@ -164,7 +166,7 @@ import Testing
     /// t < 16 runs row by row; t ≥ 16 goes through sgemm per head.
     @Test(arguments: [(0, false, 6), (4, false, 6), (0, true, 6), (0, false, 20), (5, false, 17), (0, true, 24)])
     func attentionMatchesLoop(past: Int, packed: Bool, t: Int) {
-        var rng = TestRandom(seed: 8 + UInt64(past + t))
+        var rng = SplitMix64(seed: 8 + UInt64(past + t))
         let (b, nh, kvh, hd) = (2, 4, 2, 32)
         let s = past + t + 3  // a cache with unused tail slots
         let q = rng.floats(b * t * nh * hd), k = rng.floats(b * s * kvh * hd), v = rng.floats(b * s * kvh * hd)
@@ -180,7 +182,7 @@ import Testing
     }
 
     @Test func stridedCopyConvertsAndSlices() {
-        var rng = TestRandom(seed: 9)
+        var rng = SplitMix64(seed: 9)
         let x = rng.floats(4 * 6 * 5)
         let src = tensor(cpu, x, [4, 6, 5]).slice(axis: 1, 2..<5)  // (4, 3, 5), strided
         #expect(!src.isContiguous)

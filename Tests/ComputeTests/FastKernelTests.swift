@@ -1,9 +1,11 @@
 // The CPU backend's speed-motivated kernels against their plain references: the vectorized exp
 // against libm's expf, causal-block attention (forward and backward) against loops over the full
 // score square, and per-core split sgemm against one unsplit call.
+import struct Basics.SplitMix64
 import Compute
 import CPUBackend
 import Foundation
+import RunnerTestSupport
 import Testing
 
 @Suite struct FastKernelTests {
@@ -89,7 +91,7 @@ import Testing
     /// T spans several causal blocks and ends inside one; GQA with 3 query heads per KV head.
     @Test(arguments: [(150, false), (64, false), (130, true)])
     func causalBlockAttentionEqualsFullSquare(t: Int, segmented: Bool) {
-        var rng = TestRandom(seed: 21 + UInt64(t))
+        var rng = SplitMix64(seed: 21 + UInt64(t))
         let (b, nh, kvh, hd) = (2, 6, 2, 16)
         let scale = 1 / Float(hd).squareRoot()
         let q = rng.floats(b * t * nh * hd, scale: 2), k = rng.floats(b * t * kvh * hd, scale: 2)
@@ -114,7 +116,7 @@ import Testing
     /// give one core's result (to f32 rounding), and that result is the product.
     @Test func splitSgemmEqualsOneCall() {
         let single = CPUBackend(threads: 1)
-        var rng = TestRandom(seed: 5)
+        var rng = SplitMix64(seed: 5)
         for (m, k, n, ta, tb) in [(300, 96, 200, false, true), (40, 130, 700, false, false), (16, 257, 96, true, false),
                                   (400, 257, 16, true, false), (333, 64, 48, false, true), (1, 300, 700, false, true), (1, 300, 700, false, false)] {
             let a = rng.floats(m * k), b = rng.floats(k * n), c0 = rng.floats(m * n)

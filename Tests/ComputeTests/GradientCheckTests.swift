@@ -1,9 +1,11 @@
 // Every backward op of the CPU backend against central finite differences of an f64 reference
 // forward (plain loops) on small random inputs: for L = Σ r·f(x) with a fixed random r, the op's
 // gradient must equal ∂L/∂x computed numerically in f64.
+import struct Basics.SplitMix64
 import Compute
 import CPUBackend
 import Foundation
+import RunnerTestSupport
 import Testing
 
 /// Numeric gradient of `f` at `x` (f64 central differences).
@@ -34,7 +36,7 @@ private func expectGradient(_ actual: [Float], _ expected: [Double], tolerance: 
     let cpu = CPUBackend()
 
     @Test func rmsnormBackward() {
-        var rng = TestRandom(seed: 11)
+        var rng = SplitMix64(seed: 11)
         let (n, c) = (5, 37)
         let x = rng.floats(n * c), w = rng.floats(c).map { 1 + 0.3 * $0 }, r = rng.floats(n * c), prior = rng.floats(n * c)
         let eps: Float = 1e-5
@@ -60,7 +62,7 @@ private func expectGradient(_ actual: [Float], _ expected: [Double], tolerance: 
     }
 
     @Test func ropeBackward() {
-        var rng = TestRandom(seed: 12)
+        var rng = SplitMix64(seed: 12)
         let (b, t, nh, hd, p) = (2, 3, 2, 8, 6)
         let x = rng.floats(b * t * nh * hd), r = rng.floats(x.count)
         let angles = (0..<p * hd / 2).map { Double($0 % (hd / 2) + 1) * 0.37 * Double($0 / (hd / 2)) }
@@ -90,7 +92,7 @@ private func expectGradient(_ actual: [Float], _ expected: [Double], tolerance: 
     /// Causal GQA attention: T = 7 (row-by-row forward) and T = 19 (sgemm forward), with and without segments.
     @Test(arguments: [(7, false), (19, false), (19, true)])
     func attentionBackward(t: Int, segmented: Bool) {
-        var rng = TestRandom(seed: 13 + UInt64(t))
+        var rng = SplitMix64(seed: 13 + UInt64(t))
         let (b, nh, kvh, hd) = (2, 4, 2, 8)
         let scale = 1 / Float(hd).squareRoot()
         let q = rng.floats(b * t * nh * hd, scale: 1.5), k = rng.floats(b * t * kvh * hd, scale: 1.5), v = rng.floats(b * t * kvh * hd)
@@ -133,7 +135,7 @@ private func expectGradient(_ actual: [Float], _ expected: [Double], tolerance: 
     }
 
     @Test func swigluBackward() {
-        var rng = TestRandom(seed: 14)
+        var rng = SplitMix64(seed: 14)
         let n = 3000
         let g = rng.floats(n, scale: 4), u = rng.floats(n), r = rng.floats(n)
         let dGate = cpu.allocate([n], dtype: .f32), dUp = cpu.allocate([n], dtype: .f32)
@@ -148,7 +150,7 @@ private func expectGradient(_ actual: [Float], _ expected: [Double], tolerance: 
     }
 
     @Test func embeddingAndBiasBackward() {
-        var rng = TestRandom(seed: 15)
+        var rng = SplitMix64(seed: 15)
         let (v, c, n) = (11, 20, 9)
         let tokens: [Int32] = [3, 0, 3, 10, 7, 3, 0, 1, 9]
         let g = rng.floats(n * c)
@@ -167,7 +169,7 @@ private func expectGradient(_ actual: [Float], _ expected: [Double], tolerance: 
     /// chunks that do not divide N and a chunk with only ignored labels.
     @Test(arguments: [1, 4, 64])
     func crossEntropyBackward(chunkRows: Int) {
-        var rng = TestRandom(seed: 16)
+        var rng = SplitMix64(seed: 16)
         let (n, c, v) = (10, 12, 23)
         let hidden = rng.floats(n * c), weight = rng.floats(v * c)
         let labels: [Int32] = [5, -100, 22, 0, -100, -100, -100, -100, 7, 13]
@@ -194,7 +196,7 @@ private func expectGradient(_ actual: [Float], _ expected: [Double], tolerance: 
     }
 
     @Test func dropoutIsSeededAndItsOwnBackward() {
-        var rng = TestRandom(seed: 17)
+        var rng = SplitMix64(seed: 17)
         let n = 20_000, p: Float = 0.25
         let x = rng.floats(n), x1 = tensor(cpu, x, [n]), out = cpu.allocate([n], dtype: .f32), again = cpu.allocate([n], dtype: .f32)
         cpu.dropout(out, x1, probability: p, seed: 42)

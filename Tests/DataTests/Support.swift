@@ -3,6 +3,7 @@
 import ChatTemplate
 import Foundation
 import Formats
+import Models
 import Testing
 import Tokenizer
 @testable import Data
@@ -18,16 +19,7 @@ enum Support {
             throw TestFailure("missing \(url.path): run scripts/bootstrap.sh to fetch SmolLM2-135M-Instruct")
         }
         let metadata = try GGUFFile(contentsOf: url).metadata
-        let tokenizer = try Tokenizer(description: TokenizerDescription(
-            model: TokenizerDescription.ModelType(rawValue: try metadata.string("tokenizer.ggml.model")) ?? .gpt2,
-            preTokenizer: try metadata.stringIfPresent("tokenizer.ggml.pre") ?? "default",
-            tokens: try metadata.strings("tokenizer.ggml.tokens"),
-            merges: try metadata.stringsIfPresent("tokenizer.ggml.merges"),
-            tokenTypes: try metadata.intsIfPresent("tokenizer.ggml.token_type")?.map { Int32(truncatingIfNeeded: $0) },
-            scores: try metadata.floatsIfPresent("tokenizer.ggml.scores"),
-            bosTokenId: try metadata.intIfPresent("tokenizer.ggml.bos_token_id"),
-            eosTokenId: try metadata.intIfPresent("tokenizer.ggml.eos_token_id"),
-            addBosToken: try metadata.boolIfPresent("tokenizer.ggml.add_bos_token")))
+        let tokenizer = try Tokenizer(description: ModelBundle.tokenizerDescription(metadata))
         return (tokenizer, try metadata.string("tokenizer.chat_template"))
     }
 

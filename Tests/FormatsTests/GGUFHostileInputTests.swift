@@ -149,7 +149,7 @@ struct GGUFHostileInputTests {
     /// values, spans deleted or duplicated). Each mutant must parse — and then every tensor view
     /// lies in the file and dequantizes — or fail with a RunnerError.
     @Test func randomMutationsNeverCrash() throws {
-        var rng = SeededRNG(seed: 0x6767_7566)
+        var rng = SplitMix64(seed: 0x6767_7566)
         let seeds = [GGUFBuilder.valid().bytes(), [UInt8](try Fixtures.data("gguf/small.gguf.bin"))]
         var parsed = 0, rejected = 0
         for iteration in 0 ..< 4000 {
@@ -172,7 +172,7 @@ struct GGUFHostileInputTests {
         #expect(parsed > 0 && rejected > 0, "parsed \(parsed), rejected \(rejected)")
     }
 
-    func mutate(_ bytes: inout [UInt8], using rng: inout SeededRNG) {
+    func mutate(_ bytes: inout [UInt8], using rng: inout SplitMix64) {
         guard !bytes.isEmpty else { return }
         let at = Int.random(in: 0 ..< bytes.count, using: &rng)
         switch Int.random(in: 0 ..< 5, using: &rng) {

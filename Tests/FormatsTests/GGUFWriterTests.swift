@@ -1,4 +1,5 @@
 // The GGUF writer reproduces gguf.GGUFWriter's bytes exactly, and what it writes reads back.
+import struct Basics.SplitMix64
 import Foundation
 import Formats
 import Quant
@@ -19,7 +20,7 @@ struct GGUFWriterTests {
     }
 
     @Test func quantizedTensorsRoundTripThroughAFile() throws {
-        var rng = SeededRNG(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let values = (0 ..< 64 * 3).map { _ in Float.random(in: -1 ... 1, using: &rng) }
         var writer = try GGUFWriter(architecture: "llama", alignment: 64)
         try writer.set("tokenizer.ggml.tokens", .array(.string(["<s>", "Ġhi"])))

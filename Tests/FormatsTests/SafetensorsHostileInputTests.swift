@@ -106,7 +106,7 @@ struct SafetensorsHostileInputTests {
     }
 
     @Test func randomHeaderMutationsNeverCrash() throws {
-        var rng = SeededRNG(seed: 0x5AFE)
+        var rng = SplitMix64(seed: 0x5AFE)
         let seed = [UInt8](try Fixtures.data("safetensors/several.safetensors"))
         let headerEnd = 8 + Int(seed[0]) + Int(seed[1]) << 8
         let interesting = Array("{}[]\":,0123456789-e. \\u".utf8)

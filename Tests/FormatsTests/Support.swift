@@ -1,5 +1,5 @@
-// FormatsTests support: locating fixtures and the real model, reading little-endian f32 files,
-// and a small seeded RNG for the property tests.
+// FormatsTests support: locating fixtures and the real model, reading little-endian f32 files
+// (the property tests draw from Basics.SplitMix64).
 import Foundation
 import Testing
 
@@ -41,19 +41,6 @@ enum Fixtures {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("formats-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
-    }
-}
-
-/// SplitMix64: a tiny deterministic RNG so property-test failures reproduce.
-struct SeededRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

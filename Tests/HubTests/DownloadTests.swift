@@ -8,6 +8,28 @@ import Testing
 
 private let token = "hf_testTOKENdownload0001"
 
+/// Most tests' setting: a FakeHub (accepting `token`) holding the tiny repository as `org/tiny`,
+/// and a scratch directory whose `hub/` is the HF cache.
+private struct TinyRepoHub {
+    let hub: FakeHub
+    let scratch: Scratch
+    let files = tinyRepoFiles()
+    let commit: String
+
+    init(_ name: String = #function) throws {
+        hub = try FakeHub(token: token)
+        scratch = Scratch(name)
+        commit = hub.seed("org/tiny", files: files)
+    }
+
+    var cache: URL { scratch.url("hub") }
+
+    /// A downloader into `cache` presenting `token`.
+    func downloader(token presented: String? = token) -> HubDownloader {
+        HubDownloader(environment: environment(hub, cache: cache, token: presented))
+    }
+}
+
 @Test func downloadsModelFilesIntoTheHFCacheLayout() throws {
     let hub = try FakeHub(token: token)
     let scratch = Scratch(); defer { scratch.cleanup() }
@@ -37,14 +59,11 @@ private let token = "hf_testTOKENdownload0001"
 }
 
 @Test func downloadsANamedGGUFFile() throws {
-    let hub = try FakeHub(token: token)
-    let scratch = Scratch(); defer { scratch.cleanup() }
-    let files = tinyRepoFiles()
-    hub.seed("org/tiny", files: files)
-    let downloader = HubDownloader(environment: environment(hub, cache: scratch.url("hub"), token: token))
+    let repo = try TinyRepoHub(); defer { repo.scratch.cleanup() }
+    let downloader = repo.downloader()
     let file = try downloader.fetch(try HubSource(parsing: "hf://org/tiny/tiny.Q8_0.gguf"))
     #expect(file.lastPathComponent == "tiny.Q8_0.gguf")
-    #expect(try Data(contentsOf: file) == files["tiny.Q8_0.gguf"])
+    #expect(try Data(contentsOf: file) == repo.files["tiny.Q8_0.gguf"])
     let missing = try #require(throws: RunnerError.self) { try downloader.fetch(try HubSource(parsing: "hf://org/tiny/other.gguf")) }
     #expect(missing.message.contains("no file `other.gguf`") && (missing.hint ?? "").contains("tiny.Q8_0.gguf"))
 }
@@ -72,27 +91,19 @@ private let token = "hf_testTOKENdownload0001"
 }
 
 @Test func resumesAHalfDownloadedFileWithRange() throws {
-    let hub = try FakeHub(token: token)
-    let scratch = Scratch(); defer { scratch.cleanup() }
-    let files = tinyRepoFiles()
-    hub.seed("org/tiny", files: files)
-    let cache = scratch.url("hub")
-    let weights = files["model.safetensors"]!
-    let blob = cache.appendingPathComponent("models--org--tiny/blobs/\(ContentHash.sha256(weights))")
-    scratch.write("hub/models--org--tiny/blobs/\(blob.lastPathComponent).incomplete", weights.prefix(123_456))
-    let snapshot = try HubDownloader(environment: environment(hub, cache: cache, token: token)).fetch(try HubSource(parsing: "hf://org/tiny"))
+    let repo = try TinyRepoHub(); defer { repo.scratch.cleanup() }
+    let weights = repo.files["model.safetensors"]!
+    let blob = repo.cache.appendingPathComponent("models--org--tiny/blobs/\(ContentHash.sha256(weights))")
+    repo.scratch.write("hub/models--org--tiny/blobs/\(blob.lastPathComponent).incomplete", weights.prefix(123_456))
+    let snapshot = try repo.downloader().fetch(try HubSource(parsing: "hf://org/tiny"))
     #expect(try Data(contentsOf: snapshot.appendingPathComponent("model.safetensors")) == weights)
-    #expect(hub.log.contains { $0.path.hasSuffix("/model.safetensors") && $0.range == "bytes=123456-" })
+    #expect(repo.hub.log.contains { $0.path.hasSuffix("/model.safetensors") && $0.range == "bytes=123456-" })
     #expect(!FileManager.default.fileExists(atPath: blob.path + ".incomplete"))
 }
 
 @Test func aTruncatedDownloadIsKeptForResumeButNeverUsed() throws {
-    let hub = try FakeHub(token: token)
-    let scratch = Scratch(); defer { scratch.cleanup() }
-    let files = tinyRepoFiles()
-    hub.seed("org/tiny", files: files)
-    let cache = scratch.url("hub")
-    let downloader = HubDownloader(environment: environment(hub, cache: cache, token: token))
+    let repo = try TinyRepoHub(); defer { repo.scratch.cleanup() }
+    let (hub, files, cache, downloader) = (repo.hub, repo.files, repo.cache, repo.downloader())
     hub.truncateDownloadsAt = 100_000
     #expect(throws: RunnerError.self) { try downloader.fetch(try HubSource(parsing: "hf://org/tiny")) }
     let blob = cache.appendingPathComponent("models--org--tiny/blobs/\(ContentHash.sha256(files["model.safetensors"]!))")
@@ -107,12 +118,8 @@ private let token = "hf_testTOKENdownload0001"
 }
 
 @Test func corruptDownloadsAreDiscarded() throws {
-    let hub = try FakeHub(token: token)
-    let scratch = Scratch(); defer { scratch.cleanup() }
-    let files = tinyRepoFiles()
-    hub.seed("org/tiny", files: files)
-    let cache = scratch.url("hub")
-    let downloader = HubDownloader(environment: environment(hub, cache: cache, token: token))
+    let repo = try TinyRepoHub(); defer { repo.scratch.cleanup() }
+    let (hub, files, cache, downloader) = (repo.hub, repo.files, repo.cache, repo.downloader())
     let weights = files["model.safetensors"]!
     let blob = cache.appendingPathComponent("models--org--tiny/blobs/\(ContentHash.sha256(weights))")
 
@@ -128,7 +135,7 @@ private let token = "hf_testTOKENdownload0001"
     #expect(!linked.contains { $0.hasSuffix("model.safetensors") })
 
     // A regular (non-LFS) file is checked against its git blob id; use a fresh cache.
-    let freshCache = scratch.url("hub2")
+    let freshCache = repo.scratch.url("hub2")
     hub.tamperedFiles = ["config.json": Data(#"{"architectures": ["EvilaForCausalLM"], "hidden_size": 8}"#.utf8)]  // same size
     let fresh = HubDownloader(environment: environment(hub, cache: freshCache, token: token))
     let blobError = try #require(throws: RunnerError.self) { try fresh.fetch(try HubSource(parsing: "hf://org/tiny")) }
@@ -138,17 +145,15 @@ private let token = "hf_testTOKENdownload0001"
 }
 
 @Test func missingTokenAndUnknownRepositoryGiveClearErrors() throws {
-    let hub = try FakeHub(token: token)
-    let scratch = Scratch(); defer { scratch.cleanup() }
-    hub.seed("org/tiny", files: tinyRepoFiles())
-    let anonymous = HubDownloader(environment: environment(hub, cache: scratch.url("hub"), token: nil))
+    let repo = try TinyRepoHub(); defer { repo.scratch.cleanup() }
+    let anonymous = repo.downloader(token: nil)
     let unauthorized = try #require(throws: RunnerError.self) { try anonymous.fetch(try HubSource(parsing: "hf://org/tiny")) }
     #expect(unauthorized.message.contains("401") && (unauthorized.hint ?? "").contains("HF_TOKEN"))
-    let wrong = HubDownloader(environment: environment(hub, cache: scratch.url("hub"), token: "hf_wrongWRONG777"))
+    let wrong = repo.downloader(token: "hf_wrongWRONG777")
     let rejected = try #require(throws: RunnerError.self) { try wrong.fetch(try HubSource(parsing: "hf://org/tiny")) }
     #expect(!"\(rejected)".contains("hf_wrongWRONG777"))  // the test double echoes it; runner must not
     #expect(rejected.message.contains("***"))
-    let authorized = HubDownloader(environment: environment(hub, cache: scratch.url("hub"), token: token))
+    let authorized = repo.downloader()
     let unknown = try #require(throws: RunnerError.self) { try authorized.fetch(try HubSource(parsing: "hf://org/nothing")) }
     #expect(unknown.message.contains("404"))
     let noRevision = try #require(throws: RunnerError.self) { try authorized.fetch(try HubSource(parsing: "hf://org/tiny@nope")) }
@@ -156,10 +161,8 @@ private let token = "hf_testTOKENdownload0001"
 }
 
 @Test func redirectsToAnotherHostNeverCarryTheToken() throws {
-    let hub = try FakeHub(token: token)
-    let scratch = Scratch(); defer { scratch.cleanup() }
-    let files = tinyRepoFiles()
-    hub.seed("org/tiny", files: files)
+    let repo = try TinyRepoHub(); defer { repo.scratch.cleanup() }
+    let files = repo.files
     // A "CDN" on another port (another authority): serves LFS objects by sha256, records auth headers.
     let objects = Dictionary(uniqueKeysWithValues: files.values.map { (ContentHash.sha256($0), $0) })
     let seen = Locked<[String?]>([])
@@ -169,25 +172,22 @@ private let token = "hf_testTOKENdownload0001"
         return TestHTTPResponse(status: 200, body: data)
     }
     defer { cdn.stop() }
-    hub.lfsRedirectBase = cdn.endpoint
-    let snapshot = try HubDownloader(environment: environment(hub, cache: scratch.url("hub"), token: token)).fetch(try HubSource(parsing: "hf://org/tiny"))
+    repo.hub.lfsRedirectBase = cdn.endpoint
+    let snapshot = try repo.downloader().fetch(try HubSource(parsing: "hf://org/tiny"))
     #expect(try Data(contentsOf: snapshot.appendingPathComponent("model.safetensors")) == files["model.safetensors"])
     #expect(seen.value.count == 1)
     #expect(seen.value.allSatisfy { $0 == nil }, "the token must not follow a redirect to another host")
 }
 
 @Test func cancellingStopsTheDownloadAndResumesLater() throws {
-    let hub = try FakeHub(token: token)
-    let scratch = Scratch(); defer { scratch.cleanup() }
-    let files = tinyRepoFiles()
-    hub.seed("org/tiny", files: files)
-    let downloader = HubDownloader(environment: environment(hub, cache: scratch.url("hub"), token: token))
+    let repo = try TinyRepoHub(); defer { repo.scratch.cleanup() }
+    let (files, downloader) = (repo.files, repo.downloader())
     let polls = Locked(0)
     let error = try #require(throws: RunnerError.self) {
         try downloader.fetch(try HubSource(parsing: "hf://org/tiny"), isCancelled: { polls.mutate { $0 += 1 }; return polls.value >= 4 })
     }
     #expect(error.message == "cancelled")
-    let weights = scratch.url("hub/models--org--tiny/blobs/\(ContentHash.sha256(files["model.safetensors"]!))")
+    let weights = repo.cache.appendingPathComponent("models--org--tiny/blobs/\(ContentHash.sha256(files["model.safetensors"]!))")
     #expect(!FileManager.default.fileExists(atPath: weights.path))
     let snapshot = try downloader.fetch(try HubSource(parsing: "hf://org/tiny"))
     #expect(try Data(contentsOf: snapshot.appendingPathComponent("model.safetensors")) == files["model.safetensors"])

@@ -2,28 +2,13 @@
 // pointing at a `FakeHub` with its own HF cache.
 import Foundation
 import Hub
+import RunnerTestSupport
 
 /// A temporary directory removed by `cleanup()`.
-struct Scratch {
+struct Scratch: ScratchDirectory {
     let root: URL
 
-    init(_ name: String = #function) {
-        root = FileManager.default.temporaryDirectory
-            .appendingPathComponent("hubtests-\(name.filter { $0.isLetter || $0.isNumber })-\(UUID().uuidString.prefix(8))")
-        try! FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-    }
-
-    func url(_ relative: String) -> URL { root.appendingPathComponent(relative) }
-
-    @discardableResult
-    func write(_ relative: String, _ data: Data) -> URL {
-        let url = self.url(relative)
-        try! FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try! data.write(to: url)
-        return url
-    }
-
-    func cleanup() { try? FileManager.default.removeItem(at: root) }
+    init(_ name: String = #function) { root = Self.makeRoot(prefix: "hubtests", name: name) }
 }
 
 /// `count` pseudo-random bytes from a seed (xorshift), never all zeros.

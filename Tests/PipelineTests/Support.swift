@@ -4,41 +4,16 @@ import Foundation
 import Pipeline
 import PipelineTestStages
 import Recipe
-#if canImport(Glibc)
-import Glibc
-#endif
+import RunnerTestSupport
 
 /// A fresh directory under the system temp dir, removed by `cleanup()`.
-struct Scratch {
+struct Scratch: ScratchDirectory {
     let root: URL
 
-    init(_ name: String = #function) {
-        let safe = name.filter { $0.isLetter || $0.isNumber }
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("runner-pipeline-\(safe)-\(UUID().uuidString.prefix(8))")
-        try! FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-    }
-
-    func url(_ relative: String) -> URL { root.appendingPathComponent(relative) }
-
-    @discardableResult
-    func write(_ relative: String, _ text: String) -> URL {
-        let url = self.url(relative)
-        try! FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try! Data(text.utf8).write(to: url)
-        return url
-    }
-
-    func read(_ relative: String) -> String? { try? String(contentsOf: url(relative), encoding: .utf8) }
+    init(_ name: String = #function) { root = Self.makeRoot(prefix: "runner-pipeline", name: name) }
 
     var store: ArtifactStore { ArtifactStore(root: url(".runner")) }
     var trace: ExecutionTrace { ExecutionTrace(url("trace.txt")) }
-
-    func cleanup() {
-        if let walker = FileManager.default.enumerator(atPath: root.path) {
-            while let relative = walker.nextObject() as? String { chmod(root.path + "/" + relative, 0o755) }
-        }
-        try? FileManager.default.removeItem(at: root)
-    }
 }
 
 /// The fine-tuning pipeline as a hand-built recipe with the built-in kinds:

@@ -9,22 +9,14 @@ import RunnerTestSupport
 import Testing
 
 enum QuantizeSupport {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let tinyModel = TinyModelFixture.directory
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/quantize")
 
     /// A fresh project directory with `model/` (the tiny Llama, or the files of `modelFrom`) and `data.jsonl`.
     static func project(modelFrom: URL = tinyModel) throws -> URL {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("runner-quantize-\(UUID().uuidString)")
-        let model = root.appendingPathComponent("model")
-        try FileManager.default.createDirectory(at: model, withIntermediateDirectories: true)
-        for name in ["config.json", "model.safetensors"] {
-            try FileManager.default.copyItem(at: modelFrom.appendingPathComponent(name), to: model.appendingPathComponent(name))
-        }
-        try TinyModelFixture.byteTokenizerJSON().write(to: model.appendingPathComponent("tokenizer.json"))
-        let colors = ["red", "green", "blue", "black", "white", "amber", "violet", "grey"]
-        let lines = colors.map { #"{"prompt": "Q: favorite color? A:", "completion": " \#($0) is nice"}"# }
-        try (lines.joined(separator: "\n") + "\n").write(to: root.appendingPathComponent("data.jsonl"), atomically: true, encoding: .utf8)
+        try TinyModelFixture.writeModel(to: root.appendingPathComponent("model"), from: modelFrom)
+        try TinyModelFixture.colorsJSONL().write(to: root.appendingPathComponent("data.jsonl"), atomically: true, encoding: .utf8)
         return root
     }
 

@@ -9,9 +9,6 @@ import RunnerTestSupport
 import Testing
 
 enum ResumeSupport {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let tinyModel = TinyModelFixture.directory
-
     /// A LoRA (or QLoRA) fine-tune of 20 steps with dropout, evaluation every 5 steps and a
     /// checkpoint every `saveEvery` steps. `modules_to_save: [embed_tokens]` gives the optimizer one
     /// tensor of 16 384 elements, large enough for 8-bit states.
@@ -34,16 +31,8 @@ enum ResumeSupport {
     /// A fresh project directory with the model, tokenizer, data and `recipe`.
     static func project(_ recipe: String) throws -> URL {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("runner-resume-\(UUID().uuidString.prefix(8))")
-        let model = root.appendingPathComponent("model")
-        try FileManager.default.createDirectory(at: model, withIntermediateDirectories: true)
-        for name in ["config.json", "model.safetensors"] {
-            try FileManager.default.copyItem(at: tinyModel.appendingPathComponent(name), to: model.appendingPathComponent(name))
-        }
-        try TinyModelFixture.byteTokenizerJSON().write(to: model.appendingPathComponent("tokenizer.json"))
-        let colors = ["red", "green", "blue", "black", "white", "amber", "violet", "grey"]
-        let lines = colors.map { #"{"prompt": "Q: favorite color? A:", "completion": " \#($0) is nice"}"# }
-            + colors.map { #"{"prompt": "Say \#($0):", "completion": " \#($0) \#($0) \#($0)"}"# }
-        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: root.appendingPathComponent("data.jsonl"))
+        try TinyModelFixture.writeModel(to: root.appendingPathComponent("model"))
+        try Data(TinyModelFixture.colorsJSONL(sayRepeats: 3).utf8).write(to: root.appendingPathComponent("data.jsonl"))
         try Data(recipe.utf8).write(to: root.appendingPathComponent("recipe.yaml"))
         return root
     }

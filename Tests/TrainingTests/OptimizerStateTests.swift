@@ -1,25 +1,11 @@
 // Optimizer state as named tensors: a run saved at step k and resumed into fresh optimizers takes
 // bit-identical next steps; damaged or mismatched state is rejected with the key named.
+import struct Basics.SplitMix64
 import CPUBackend
 import Compute
+import RunnerTestSupport
 import Testing
 import Training
-
-/// Deterministic nonzero pseudo-random floats (SplitMix64 → uniform in [-scale, scale]).
-struct TestRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func floats(_ n: Int, scale: Float = 1) -> [Float] {
-        (0..<n).map { _ in (Float(next() >> 40) / Float(1 << 24) * 2 - 1) * scale }
-    }
-}
 
 /// Which optimizer a resume test builds.
 enum ResumeCase: CaseIterable {
@@ -39,13 +25,13 @@ enum ResumeCase: CaseIterable {
     let sizes = [("small.bias", 300, false), ("big.weight", 5000, true)]
 
     func parameters(_ backend: CPUBackend, seed: UInt64) -> [TrainableParameter] {
-        var random = TestRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         return sizes.map { makeParameter(backend, name: $0.0, values: random.floats($0.1), decays: $0.2) }
     }
 
     func runSteps(_ optimizer: any Optimizer, _ backend: CPUBackend, _ steps: Range<Int>) {
         for k in steps {
-            var random = TestRandom(seed: 1000 + UInt64(k))
+            var random = SplitMix64(seed: 1000 + UInt64(k))
             for p in optimizer.parameters { backend.write(random.floats(p.value.count, scale: 0.1), to: p.gradient) }
             optimizer.step(learningRate: 1e-3 * Double(10 - k) / 10)
         }

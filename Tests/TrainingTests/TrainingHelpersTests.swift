@@ -1,8 +1,10 @@
 // Parameter groups (transformers' decay rule), gradient accumulation, schedule validation and the
 // CPU kernels' parallel paths (same bits as the single-threaded path; f64 norms), and the 8-bit kernel's quantizer against module Quant.
+import struct Basics.SplitMix64
 import CPUBackend
 import Compute
 import Quant
+import RunnerTestSupport
 import Testing
 import Training
 
@@ -33,7 +35,7 @@ import Training
     /// gradient of the token mean over the whole step (`.tokensInStep`), or the mean of per-micro-batch
     /// means (`.meanPerMicroBatch`).
     @Test func lossScalesTurnSummedGradientsIntoTheStepLoss() throws {
-        var random = TestRandom(seed: 11)
+        var random = SplitMix64(seed: 11)
         let w = random.floats(3).map(Double.init)
         let microBatches = [5, 2, 9].map { n in (0..<n).map { _ in (random.floats(3).map(Double.init), Double(random.floats(1)[0])) } }
         func gradient(_ tokens: [([Double], Double)]) -> [Double] {
@@ -85,7 +87,7 @@ import Training
     @Test func parallelKernelsMatchSmallTensors() throws {
         let backend = CPUBackend()
         let n = 70_000, piece = 3_500
-        var random = TestRandom(seed: 21)
+        var random = SplitMix64(seed: 21)
         let p0 = random.floats(n), g = random.floats(n, scale: 0.1)
         func tensor(_ values: [Float]) -> Tensor {
             let t = backend.allocate(Shape([values.count]), dtype: .f32)
@@ -124,7 +126,7 @@ import Training
     @Test func kernelQuantizesAsQuantModule() throws {
         let backend = CPUBackend()
         let n = 256 * 37 + 100
-        var random = TestRandom(seed: 31)
+        var random = SplitMix64(seed: 31)
         var g = random.floats(n, scale: 0.05)
         for i in stride(from: 0, to: n, by: 613) { g[i] *= 40 }  // block maxima vary
         g[5] = .nan; g[300] = 0; g[301] = -0.0; g[2000] = .infinity

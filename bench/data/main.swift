@@ -8,6 +8,7 @@ import ChatTemplate
 import Data
 import Formats
 import Foundation
+import Models
 import Tokenizer
 
 let arguments = CommandLine.arguments
@@ -17,16 +18,7 @@ guard arguments.count >= 3 else {
 }
 let repeats = arguments.count > 3 ? Int(arguments[3]) ?? 3 : 3
 let metadata = try GGUFFile(contentsOf: URL(fileURLWithPath: arguments[1])).metadata
-let tokenizer = try Tokenizer(description: TokenizerDescription(
-    model: TokenizerDescription.ModelType(rawValue: try metadata.string("tokenizer.ggml.model")) ?? .gpt2,
-    preTokenizer: try metadata.stringIfPresent("tokenizer.ggml.pre") ?? "default",
-    tokens: try metadata.strings("tokenizer.ggml.tokens"),
-    merges: try metadata.stringsIfPresent("tokenizer.ggml.merges"),
-    tokenTypes: try metadata.intsIfPresent("tokenizer.ggml.token_type")?.map { Int32(truncatingIfNeeded: $0) },
-    scores: try metadata.floatsIfPresent("tokenizer.ggml.scores"),
-    bosTokenId: try metadata.intIfPresent("tokenizer.ggml.bos_token_id"),
-    eosTokenId: try metadata.intIfPresent("tokenizer.ggml.eos_token_id"),
-    addBosToken: try metadata.boolIfPresent("tokenizer.ggml.add_bos_token")))
+let tokenizer = try Tokenizer(description: ModelBundle.tokenizerDescription(metadata))
 let chatTemplate = try metadata.stringIfPresent("tokenizer.chat_template")
 
 func run(_ name: String, _ configure: (inout DatasetOptions) -> Void) throws {

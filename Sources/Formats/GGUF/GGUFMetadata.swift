@@ -41,60 +41,39 @@ public struct GGUFMetadata: Sendable {
         return "a \(value.type)"
     }
 
-    /// A string value.
-    public func string(_ key: String) throws -> String {
+    /// The value of `key` as `extract` reads it; `expected` names the type for the mismatch error.
+    private func typed<T>(_ key: String, _ expected: String, _ extract: (GGUFValue) -> T?) throws -> T {
         let value = try require(key)
-        guard let s = value.stringValue else { throw mismatch(key, "a string", value) }
-        return s
+        guard let typed = extract(value) else { throw mismatch(key, expected, value) }
+        return typed
     }
+
+    /// A string value.
+    public func string(_ key: String) throws -> String { try typed(key, "a string") { $0.stringValue } }
 
     /// An integer value of any integer type, as Int.
-    public func int(_ key: String) throws -> Int {
-        let value = try require(key)
-        guard let i = value.intValue else { throw mismatch(key, "an integer", value) }
-        return i
-    }
+    public func int(_ key: String) throws -> Int { try typed(key, "an integer") { $0.intValue } }
 
     /// A float value (f32 or f64; integers are accepted too), as Double.
-    public func double(_ key: String) throws -> Double {
-        let value = try require(key)
-        guard let d = value.doubleValue else { throw mismatch(key, "a number", value) }
-        return d
-    }
+    public func double(_ key: String) throws -> Double { try typed(key, "a number") { $0.doubleValue } }
 
-    public func bool(_ key: String) throws -> Bool {
-        let value = try require(key)
-        guard let b = value.boolValue else { throw mismatch(key, "a bool", value) }
-        return b
-    }
+    public func bool(_ key: String) throws -> Bool { try typed(key, "a bool") { $0.boolValue } }
 
     /// An array of any element type.
-    public func array(_ key: String) throws -> GGUFArray {
-        let value = try require(key)
-        guard let a = value.arrayValue else { throw mismatch(key, "an array", value) }
-        return a
-    }
+    public func array(_ key: String) throws -> GGUFArray { try typed(key, "an array") { $0.arrayValue } }
 
     /// An array of strings (e.g. `tokenizer.ggml.tokens`, `tokenizer.ggml.merges`).
     public func strings(_ key: String) throws -> [String] {
-        let value = try require(key)
-        guard case let .array(.string(items)) = value else { throw mismatch(key, "an array of strings", value) }
-        return items
+        try typed(key, "an array of strings") { if case let .array(.string(items)) = $0 { items } else { nil } }
     }
 
     /// An array of integers of any integer type (e.g. `tokenizer.ggml.token_type`), as Int.
     public func ints(_ key: String) throws -> [Int] {
-        let value = try require(key)
-        guard let items = value.arrayValue?.ints else { throw mismatch(key, "an array of integers (fitting in Int)", value) }
-        return items
+        try typed(key, "an array of integers (fitting in Int)") { $0.arrayValue?.ints }
     }
 
     /// An array of numbers (e.g. `tokenizer.ggml.scores`) as Float; f64 and integers convert.
-    public func floats(_ key: String) throws -> [Float] {
-        let value = try require(key)
-        guard let items = value.arrayValue?.floats else { throw mismatch(key, "an array of numbers", value) }
-        return items
-    }
+    public func floats(_ key: String) throws -> [Float] { try typed(key, "an array of numbers") { $0.arrayValue?.floats } }
 
     /// Optional variants: nil when the key is missing, an error when it holds another type.
     public func stringIfPresent(_ key: String) throws -> String? { contains(key) ? try string(key) : nil }

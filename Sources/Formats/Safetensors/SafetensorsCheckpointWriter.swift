@@ -43,11 +43,11 @@ public enum SafetensorsCheckpointWriter {
         }
         let totalSize = tensors.reduce(0) { $0 + $1.data.count }
         var indexMetadata: [(String, String)] = [("total_size", String(totalSize))]
-        indexMetadata += metadata.keys.sorted().filter { $0 != "total_size" }.map { ($0, PythonJSON.quoted(metadata[$0]!)) }
+        indexMetadata += metadata.keys.sorted().filter { $0 != "total_size" }.map { ($0, JSONString.quoted(metadata[$0]!, .pythonASCII)) }
         let index = "{\n  \"metadata\": {\n"
-            + indexMetadata.map { "    \(PythonJSON.quoted($0.0)): \($0.1)" }.joined(separator: ",\n")
+            + indexMetadata.map { "    \(JSONString.quoted($0.0, .pythonASCII)): \($0.1)" }.joined(separator: ",\n")
             + "\n  },\n  \"weight_map\": {\n"
-            + weightMap.map { "    \(PythonJSON.quoted($0.0)): \(PythonJSON.quoted($0.1))" }.joined(separator: ",\n")
+            + weightMap.map { "    \(JSONString.quoted($0.0, .pythonASCII)): \(JSONString.quoted($0.1, .pythonASCII))" }.joined(separator: ",\n")
             + "\n  }\n}"
         let indexURL = directory.appendingPathComponent(SafetensorsCheckpoint.indexFileName)
         try AtomicFile.write(Data(index.utf8), to: indexURL)

@@ -84,13 +84,13 @@ public enum SafetensorsWriter {
 
         var fields: [String] = []
         if !metadata.isEmpty {
-            let entries = metadata.keys.sorted().map { "\(JSONText.quoted($0)):\(JSONText.quoted(metadata[$0]!))" }
+            let entries = metadata.keys.sorted().map { "\(JSONString.quoted($0, .minimal)):\(JSONString.quoted(metadata[$0]!, .minimal))" }
             fields.append("\"__metadata__\":{\(entries.joined(separator: ","))}")
         }
         var offset = 0
         for t in ordered {
             let shape = t.shape.map(String.init).joined(separator: ",")
-            fields.append("\(JSONText.quoted(t.name)):{\"dtype\":\"\(t.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + t.data.count)]}")
+            fields.append("\(JSONString.quoted(t.name, .minimal)):{\"dtype\":\"\(t.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + t.data.count)]}")
             offset += t.data.count
         }
         var json = Array(("{" + fields.joined(separator: ",") + "}").utf8)

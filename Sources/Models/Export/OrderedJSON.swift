@@ -1,6 +1,7 @@
 // A JSON value whose objects keep their key order, and its text as Hugging Face writes its files
 // (two-space indent, UTF-8, only `"`, `\` and control characters escaped). Used for tokenizer.json,
 // whose vocabulary must stay in id order and whose keys must never be merged by Unicode equivalence.
+import Basics
 import Foundation
 
 indirect enum OrderedJSON {
@@ -56,24 +57,11 @@ indirect enum OrderedJSON {
         }
     }
 
+    /// The escaping these files have always had (export output must not change): `\b` and `\f`
+    /// as `\u0008` `\u000c`, DEL escaped, everything else above ASCII as UTF-8.
+    private static let escaping = JSONStringEscaping(shortBackspaceAndFormFeed: false, escapesDelete: true, asciiOnly: false)
+
     private static func quote(_ text: String, into out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
+        JSONString.append(text, escaping, to: &out)
     }
 }

@@ -1,27 +1,12 @@
 // Reproducible LoRA initialization: each adapter's A is drawn from a generator seeded by
 // (recipe seed, PEFT tensor name), so values do not depend on module order or on other modules.
+import Basics
 import Foundation
 
-/// SplitMix64 stream used for adapter init (and nothing that needs cryptographic quality).
-struct SplitMix64 {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1) with 53 bits.
-    mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 }
-
-    /// Standard normal (Box–Muller).
+extension SplitMix64 {
+    /// Standard normal (Box–Muller) from two draws.
     mutating func normal() -> Double {
-        let u1 = max(uniform(), 0x1p-53), u2 = uniform()
+        let u1 = max(nextDouble(), 0x1p-53), u2 = nextDouble()
         return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
     }
 }
@@ -41,7 +26,7 @@ enum LoraInit {
         case .kaimingUniform:
             // kaiming_uniform_(a=√5): gain √(2/(1+5)), bound = gain·√(3/fan_in) = 1/√fan_in.
             let bound = 1 / Double(inFeatures).squareRoot()
-            return (0..<rank * inFeatures).map { _ in Float((rng.uniform() * 2 - 1) * bound) }
+            return (0..<rank * inFeatures).map { _ in Float((rng.nextDouble() * 2 - 1) * bound) }
         case .gaussian:
             let std = 1 / Double(rank)
             return (0..<rank * inFeatures).map { _ in Float(rng.normal() * std) }
