@@ -46,6 +46,23 @@ public enum AtomicFile {
         syncDirectory(dir)
     }
 
+    /// Removes the temporaries `write(_:to:)` left beside `url` (`.<name>.tmp-<pid>-<n>`) when their
+    /// writer process has exited: a run killed between writing and renaming. Live writers' files stay.
+    public static func sweepStaleTemporaries(of url: URL) {
+        sweepStaleSiblings(of: url, marker: "tmp")
+    }
+
+    /// Removes `.<name>.<marker>-<pid>-<n>` siblings of `url` whose process `pid` no longer exists.
+    public static func sweepStaleSiblings(of url: URL, marker: String) {
+        let dir = url.deletingLastPathComponent()
+        let prefix = ".\(url.lastPathComponent).\(marker)-"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] where name.hasPrefix(prefix) {
+            let parts = name.dropFirst(prefix.count).split(separator: "-")
+            guard parts.count == 2, let pid = pid_t(parts[0]), pid > 0, kill(pid, 0) != 0, errno == ESRCH else { continue }
+            unlink(dir.appendingPathComponent(name).path)
+        }
+    }
+
     /// What to do when a write fails with ENOSPC (the cache is the usual big writer).
     public static let noSpaceHint = "the filesystem is full: free space there and run again; `runner cache gc` removes cache entries no recent run uses, and RUNNER_CACHE (or --cache) moves the cache to a larger disk"
 

@@ -80,6 +80,7 @@ public enum Materializer {
                 unlink(stale.path)
             }
         }
+        AtomicFile.sweepStaleTemporaries(of: list)   // a run killed while writing the list
         try AtomicFile.write(Data((current.sorted().joined(separator: "\n") + "\n").utf8), to: list)
     }
 
@@ -166,12 +167,6 @@ public enum Materializer {
     /// Removes `.<name>.runner-<pid>-<n>` siblings of `target` whose writer process has exited
     /// (a run killed between linking and renaming).
     static func sweepStaleTemporaries(of target: URL) {
-        let dir = target.deletingLastPathComponent()
-        let prefix = ".\(target.lastPathComponent).runner-"
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] where name.hasPrefix(prefix) {
-            let parts = name.dropFirst(prefix.count).split(separator: "-")
-            guard parts.count == 2, let pid = pid_t(parts[0]), pid > 0, kill(pid, 0) != 0, errno == ESRCH else { continue }
-            unlink(dir.appendingPathComponent(name).path)
-        }
+        AtomicFile.sweepStaleSiblings(of: target, marker: "runner")
     }
 }

@@ -60,6 +60,32 @@ import Testing
         }
     }
 
+    /// A run killed while writing the file list (or placing a file) leaves a temporary named after its
+    /// pid; the next materialization removes it once that process is gone, and keeps a live writer's.
+    @Test func temporariesOfAKilledRunAreSwept() throws {
+        try withRoot { root in
+            let project = root.appendingPathComponent("project"), out = project.appendingPathComponent("out")
+            let version = try artifact(in: root.appendingPathComponent("v1"), files: ["config.json": "1"], primary: nil)
+            try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+            let dead = deadProcessID()
+            let stale = [".\(Materializer.fileListName).tmp-\(dead)-7", ".config.json.runner-\(dead)-9"]
+            let live = ".\(Materializer.fileListName).tmp-\(getpid())-3"
+            for name in stale + [live] { try Data("x".utf8).write(to: out.appendingPathComponent(name)) }
+            try Materializer.materialize(version, at: out, inside: project)
+            let files = Set(try FileManager.default.contentsOfDirectory(atPath: out.path))
+            #expect(files == ["config.json", Materializer.fileListName, live], "\(files.sorted())")
+        }
+    }
+
+    /// The pid of a process that has exited (a child that ran `true` and was reaped).
+    func deadProcessID() -> pid_t {
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/true")
+        try? child.run()
+        child.waitUntilExit()
+        return child.processIdentifier
+    }
+
     @Test func symbolicLinkOutOfTheRootIsRefusedAtWriteTime() throws {
         try withRoot { root in
             let project = root.appendingPathComponent("project")
