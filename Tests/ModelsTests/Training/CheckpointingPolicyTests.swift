@@ -135,7 +135,7 @@ struct PolicyStep: Equatable {
         let config = try LlamaConfig.fromGGUF(try GGUFFile(contentsOf: try Paths.requireSmolLM2()))
         let bytes = ActivationCheckpointing.allCases.map { 4 * $0.keptValuesPerTokenPerLayer(config, loraRank: 16) }
         #expect(bytes == [34_284, 2_304, 23_524], "off, layer, selective")
-        #expect(bytes.map { $0 * 1024 * 30 >> 20 } == [1004, 67, 689], "MiB for 4 × 256 tokens over 30 layers")
+        #expect(bytes.map { ($0 * 1024 * 30) >> 20 } == [1004, 67, 689], "MiB for 4 × 256 tokens over 30 layers")
     }
 }
 
