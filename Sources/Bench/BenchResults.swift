@@ -35,18 +35,21 @@ public struct SummaryRow: Codable, Equatable, Sendable {
     public var cell: BenchCell
     public var side: String
     public var sideLabel: String
+    /// The side's activation checkpointing in this cell: `off`, `layer` or `selective` (nil in results
+    /// written before sides could differ: then the cell's `gradient_checkpointing` says it).
+    public var checkpointing: String?
     public var runs: Int
     public var failures: Int
     public var tokensPerSecond: Spread?
     public var peakRSSMiB: Spread?
     public var finalLoss: Spread?
     public var loadAverage: Spread?
-    /// This side's median tokens/s over the cell's reference side's (the first non-runner side that ran it).
+    /// This side's median tokens/s over the cell's reference side's (the first side with a command that ran it).
     public var speedVsReference: Double?
     public var referenceSide: String?
 
     enum CodingKeys: String, CodingKey {
-        case cell, side, sideLabel = "side_label", runs, failures, tokensPerSecond = "tokens_per_second", peakRSSMiB = "peak_rss_mib"
+        case cell, side, sideLabel = "side_label", checkpointing, runs, failures, tokensPerSecond = "tokens_per_second", peakRSSMiB = "peak_rss_mib"
         case finalLoss = "final_loss", loadAverage = "load_average_1m", speedVsReference = "speed_vs_reference", referenceSide = "reference_side"
     }
 }
@@ -97,11 +100,13 @@ public struct BenchResults: Codable, Equatable, Sendable {
                 let runs = measurements.filter { $0.cell == cell && $0.side == side.name }
                 guard !runs.isEmpty else { continue }
                 let ok = runs.filter(\.ok)
-                cellRows.append(SummaryRow(cell: cell, side: side.name, sideLabel: side.label, runs: ok.count, failures: runs.count - ok.count,
+                cellRows.append(SummaryRow(cell: cell, side: side.name, sideLabel: side.label,
+                                           checkpointing: side.checkpointing(for: cell).rawValue, runs: ok.count, failures: runs.count - ok.count,
                                            tokensPerSecond: Spread(ok.compactMap(\.tokensPerSecond)), peakRSSMiB: Spread(ok.map(\.peakRSSMiB)),
                                            finalLoss: Spread(ok.compactMap(\.finalLoss)), loadAverage: Spread(runs.compactMap(\.loadAverage))))
             }
-            if let reference = cellRows.first(where: { $0.side != BenchSide.builtInName && $0.tokensPerSecond != nil }) {
+            let builtIn = Set(suite.sides.filter(\.isBuiltIn).map(\.name))
+            if let reference = cellRows.first(where: { !builtIn.contains($0.side) && $0.tokensPerSecond != nil }) {
                 for i in cellRows.indices {
                     guard let speed = cellRows[i].tokensPerSecond?.median, let base = reference.tokensPerSecond?.median, base > 0 else { continue }
                     cellRows[i].speedVsReference = speed / base

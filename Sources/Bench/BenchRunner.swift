@@ -113,7 +113,9 @@ public enum BenchRunner {
     /// The process a measurement runs: `runner bench-cell --spec …`, or the side's command with placeholders filled.
     static func command(_ m: PlannedMeasurement, layout: OutputLayout, model: String, options: BenchOptions) -> [String] {
         let spec = layout.spec(m.cell).path
-        guard let words = m.side.command else { return [options.runnerExecutable.path, "bench-cell", "--spec", spec] }
+        guard let words = m.side.command else {
+            return [options.runnerExecutable.path, "bench-cell", "--spec", spec, "--checkpointing", m.side.checkpointing(for: m.cell).rawValue]
+        }
         return words.map { substitute($0, spec: spec, model: model, out: layout.root.path) }
     }
 

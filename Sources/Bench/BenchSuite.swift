@@ -2,6 +2,7 @@
 // configurations (cells), the sides that train each cell, and how many steps and repeats to time.
 // Read from YAML by `SuiteReader`; every value was checked there.
 import Foundation
+import Models
 
 /// What a cell trains.
 public enum BenchMethod: String, CaseIterable, Codable, Sendable {
@@ -57,8 +58,9 @@ public struct BenchCell: Hashable, Codable, Sendable {
     }
 }
 
-/// A side: who trains a cell. `runner` is built in (this binary's hidden `bench-cell` command);
-/// every other side is a command from the suite, given a cell spec file.
+/// A side: who trains a cell. `runner` is built in (this binary's hidden `bench-cell` command), and so
+/// is any side marked `builtin: true` (e.g. runner with selective recomputation); every other side is
+/// a command from the suite, given a cell spec file.
 public struct BenchSide: Equatable, Sendable {
     public static let builtInName = "runner"
 
@@ -71,10 +73,21 @@ public struct BenchSide: Equatable, Sendable {
     public var prepare: [String]?
     /// The methods this side can train; other cells are skipped for it.
     public var methods: Set<BenchMethod>
+    /// How a built-in side checkpoints a cell whose `gradient_checkpointing` is on: `.layer` (the
+    /// whole layer, as PEFT) or `.selective`. A cell with checkpointing off is always `.off` (and a
+    /// selective side skips it).
+    public var checkpointing: ActivationCheckpointing = .layer
 
     public var isBuiltIn: Bool { command == nil }
 
-    public init(name: String, label: String, command: [String]?, prepare: [String]?, methods: Set<BenchMethod>) {
+    /// The policy this side trains `cell` with.
+    public func checkpointing(for cell: BenchCell) -> ActivationCheckpointing {
+        cell.gradientCheckpointing ? checkpointing : .off
+    }
+
+    public init(name: String, label: String, command: [String]?, prepare: [String]?, methods: Set<BenchMethod>,
+                checkpointing: ActivationCheckpointing = .layer) {
+        self.checkpointing = checkpointing
         self.name = name
         self.label = label
         self.command = command
@@ -108,6 +121,9 @@ public struct BenchSuite: Sendable {
     /// Seconds one measurement may take before it is killed.
     public var timeoutSeconds: Double
 
-    /// Whether `side` trains `cell`.
-    public func runs(_ side: BenchSide, _ cell: BenchCell) -> Bool { side.methods.contains(cell.method) }
+    /// Whether `side` trains `cell`: one of its methods, and for a selective side a cell with
+    /// checkpointing on (without it every runner side trains the same way).
+    public func runs(_ side: BenchSide, _ cell: BenchCell) -> Bool {
+        side.methods.contains(cell.method) && (side.checkpointing != .selective || cell.gradientCheckpointing)
+    }
 }

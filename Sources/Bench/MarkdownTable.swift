@@ -16,7 +16,9 @@ enum MarkdownTable {
         out += "- Started \(results.started), finished \(results.finished)\n\n"
         out += "tokens/s: median over repeats of each run's median step; range min–max"
         out += results.summary.contains { $0.tokensPerSecond?.q1 != nil } ? ", IQR q1–q3" : ""
-        out += ". Peak RSS: the whole process (wait4). Final loss: the last step's, before its update.\n\n"
+        out += ". Peak RSS: the whole process (wait4). Final loss: the last step's, before its update. "
+        out += "ckpt: `layer` re-runs each layer's forward in backward (PEFT's gradient checkpointing), `selective` recomputes "
+        out += "only the norms and SwiGLU (runner), `off` keeps every activation.\n\n"
         let showIQR = results.summary.contains { $0.tokensPerSecond?.q1 != nil }
         out += "| method | r | batch × seq | ckpt | precision | side | tokens/s | range |" + (showIQR ? " IQR |" : "")
         out += " × ref | peak RSS MiB | final loss | load 1m | runs |\n"
@@ -24,7 +26,7 @@ enum MarkdownTable {
         for row in results.summary {
             let c = row.cell, t = row.tokensPerSecond
             var cells = [c.method.rawValue, c.method == .full ? "–" : "\(c.rank)", "\(c.batchSize) × \(c.sequenceLength)",
-                         c.gradientCheckpointing ? "on" : "off", c.precision.rawValue, row.sideLabel,
+                         checkpointing(row), c.precision.rawValue, row.sideLabel,
                          t.map { speed($0.median) } ?? "failed", t.map { "\(speed($0.min))–\(speed($0.max))" } ?? "–"]
             if showIQR { cells.append(t.flatMap { s in s.q1.map { "\(speed($0))–\(speed(s.q3!))" } } ?? "–") }
             cells += [row.speedVsReference.map { String(format: "%.2f", $0) } ?? "–",
@@ -40,6 +42,11 @@ enum MarkdownTable {
             for f in failures { out += "- \(f.cell.label) \(f.side) repeat \(f.repeatIndex): \(f.error ?? "failed")\n" }
         }
         return out
+    }
+
+    /// The ckpt column: `layer` (whole layers, PEFT's gradient checkpointing), `selective` or `off`.
+    static func checkpointing(_ row: SummaryRow) -> String {
+        row.checkpointing ?? (row.cell.gradientCheckpointing ? "layer" : "off")
     }
 
     /// "1 repeat", "3 repeats".

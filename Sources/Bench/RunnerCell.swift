@@ -10,11 +10,13 @@ import Training
 
 public enum RunnerCell {
     /// Trains `spec` and returns what happened.
+    /// - Parameter checkpointing: the policy; nil: the cell's (`.layer` when its checkpointing is on, else `.off`).
     /// - Throws: `RunnerError` for a model, batches file or adapter that does not fit the spec.
-    public static func run(_ spec: CellSpec) throws -> CellOutcome {
+    public static func run(_ spec: CellSpec, checkpointing: ActivationCheckpointing? = nil) throws -> CellOutcome {
         let cell = spec.cell
         let backend = try CPUBackend(matmulPrecision: cell.precision == .bf16 ? .bf16 : .f32)
-        let model = try makeModel(spec, backend: backend)
+        let policy = checkpointing ?? (cell.gradientCheckpointing ? .layer : .off)
+        let model = try makeModel(spec, backend: backend, checkpointing: policy)
         if let adapter = spec.initialAdapter {
             try model.loadAdapter(try InitialAdapter.read(URL(fileURLWithPath: adapter)))
         }
@@ -40,14 +42,15 @@ public enum RunnerCell {
             losses.append(Double(loss))
             if step >= spec.warmupSteps { seconds.append(elapsed) }
         }
-        var notes = ["engine": "runner CPUBackend (\(cell.precision.rawValue) matmuls)"]
+        var notes = ["engine": "runner CPUBackend (\(cell.precision.rawValue) matmuls)", "checkpointing": policy.rawValue,
+                     "saved_activation_mib": "\(model.savedActivationBytes >> 20)"]
         if let kernel = backend.bf16Kernel { notes["bf16_kernel"] = kernel }
         return CellOutcome(stepSeconds: seconds, losses: losses, trainableParameters: model.trainableParameterCount,
                            threads: backend.workers, notes: notes)
     }
 
     /// The trainable model of `spec`; an NF4 base is quantized tensor by tensor while it is read.
-    static func makeModel(_ spec: CellSpec, backend: CPUBackend) throws -> TrainableModel {
+    static func makeModel(_ spec: CellSpec, backend: CPUBackend, checkpointing: ActivationCheckpointing) throws -> TrainableModel {
         let cell = spec.cell
         let (config, source) = try BenchModel.open(spec.model)
         let bf16 = cell.precision == .bf16
@@ -57,7 +60,7 @@ public enum RunnerCell {
             ?? LlamaWeights.load(from: source, config: config, backend: backend, dtype: bf16 && cell.method == .lora ? .bf16 : .f32)
         let mode: TrainingMode = cell.method == .full ? .full : .lora(loraConfig(spec))
         return try TrainableModel(config: config, weights: weights, backend: backend, mode: mode, maxBatch: cell.batchSize,
-                                  maxSequence: cell.sequenceLength, gradientCheckpointing: cell.gradientCheckpointing,
+                                  maxSequence: cell.sequenceLength, checkpointing: checkpointing,
                                   quantizedBase: quantized?.quantized ?? [:], dequantizedType: bf16 ? .bf16 : .f32)
     }
 

@@ -3,13 +3,14 @@
 // diagnostic with file:line:col and a fix, and all of them are reported at once.
 import Basics
 import Foundation
+import Models
 import Recipe
 
 public enum SuiteReader {
     static let topLevelKeys = ["name", "model", "data", "matrix", "sides", "steps", "warmup_steps", "repeats",
                                "learning_rate", "max_grad_norm", "alpha_per_rank", "seed", "timeout_seconds"]
     static let matrixKeys = ["method", "r", "seq_len", "batch", "gradient_checkpointing", "precision"]
-    static let sideKeys = ["label", "command", "prepare", "methods"]
+    static let sideKeys = ["label", "command", "prepare", "methods", "builtin", "gradient_checkpointing"]
 
     /// Reads and checks `url` (`displayPath` names it in messages).
     /// - Throws: `DiagnosticError` with every problem found.
@@ -147,20 +148,41 @@ struct NodeReader {
                 if case .list(let list) = node.value.value { items = list } else { items = [node.value] }
                 return Set(items.enumerated().compactMap { choice($0.element, "\(path).methods[\($0.offset)]", BenchMethod.self) })
             } ?? Set(BenchMethod.allCases)
-            if entry.key == BenchSide.builtInName {
+            let builtIn = entry.key == BenchSide.builtInName || map["builtin"].flatMap { bool($0.value, "\(path).builtin") } == true
+            if builtIn {
                 if let bad = map["command"] ?? map["prepare"] {
-                    diagnostics.append(Diagnostic(at: bad.keyLocation, keyPath: "\(path).\(bad.key)", "`runner` is the built-in side; it takes no `\(bad.key)`",
-                                                  hint: "give your own command another side name"))
+                    diagnostics.append(Diagnostic(at: bad.keyLocation, keyPath: "\(path).\(bad.key)", "`\(entry.key)` is a built-in side; it takes no `\(bad.key)`",
+                                                  hint: "give your own command another side name" + (entry.key == BenchSide.builtInName ? "" : ", without `builtin: true`")))
                 }
             } else if command == nil {
                 diagnostics.append(Diagnostic(at: entry.keyLocation, keyPath: path, "unknown side `\(entry.key)`: only `runner` is built in, other sides need a `command`",
                                               hint: (NearestName.hint(entry.key, in: [BenchSide.builtInName]).map { $0 + " or " } ?? "")
                                                 + "add command: \".venv/bin/python bench/train/peft_cell.py --spec {spec}\""))
             }
+            let checkpointing = map["gradient_checkpointing"].map { sideCheckpointing($0, side: entry.key, builtIn: builtIn) } ?? .layer
             sides.append(BenchSide(name: entry.key, label: map["label"].map { string($0.value, "\(path).label") } ?? entry.key,
-                                   command: command, prepare: map["prepare"].map { words($0.value, "\(path).prepare") }, methods: methods))
+                                   command: builtIn ? nil : command, prepare: map["prepare"].map { words($0.value, "\(path).prepare") },
+                                   methods: methods, checkpointing: checkpointing))
         }
         return sides
+    }
+
+    /// A side's `gradient_checkpointing`: how it checkpoints cells that have it on — `true` (whole
+    /// layers, the default) or `selective`, which only runner implements.
+    mutating func sideCheckpointing(_ entry: YEntry, side: String, builtIn: Bool) -> ActivationCheckpointing {
+        let keyPath = "sides.\(side).gradient_checkpointing"
+        guard case .scalar(let text, false) = entry.value.value, ["true", "selective"].contains(text) else {
+            let word: String = { if case .scalar(let t, _) = entry.value.value { return t }; return "" }()
+            fail(entry.value, keyPath, "expected `true` or `selective`, got \(entry.value.describedKind)",
+                 hint: NearestName.hint(word, in: ["true", "selective"]) ?? "cells turn checkpointing on or off (matrix.gradient_checkpointing); a side says how")
+            return .layer
+        }
+        guard text == "selective" else { return .layer }
+        if !builtIn {
+            diagnostics.append(Diagnostic(at: entry.keyLocation, keyPath: keyPath, "only runner sides recompute selectively; `\(side)` runs a command",
+                                          hint: "add `builtin: true` for another runner side, or leave this key out: whole-layer checkpointing"))
+        }
+        return .selective
     }
 
     // MARK: scalars

@@ -4,6 +4,7 @@ import ArgumentParser
 import Basics
 import Bench
 import Foundation
+import Models
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -62,8 +63,17 @@ struct BenchCellCommand: ParsableCommand {
     @Option(name: .long, help: "The cell spec JSON written by `runner bench`.")
     var spec: String
 
+    @Option(name: .long, help: "Activation checkpointing: off, layer or selective (default: layer when the cell has it on, else off).")
+    var checkpointing: String?
+
     func run() throws {
-        let outcome = try RunnerCell.run(try CellSpec.read(URL(fileURLWithPath: spec)))
+        let policy = try checkpointing.map { text in
+            guard let policy = ActivationCheckpointing(rawValue: text) else {
+                throw RunnerError("--checkpointing", "`\(text)` is not a checkpointing policy", hint: "use off, layer or selective")
+            }
+            return policy
+        }
+        let outcome = try RunnerCell.run(try CellSpec.read(URL(fileURLWithPath: spec)), checkpointing: policy)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         Console.out(String(decoding: try encoder.encode(outcome), as: UTF8.self))

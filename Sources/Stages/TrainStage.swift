@@ -44,7 +44,7 @@ struct TrainStage: StageImplementation {
         let mode: TrainingMode = full ? .full : .lora(try Self.loraConfig(lineage))
         let model = try TrainableModel(config: config, weights: weights, backend: backend, mode: mode, maxBatch: batchSize,
                                        maxSequence: max(train.maxSequenceLength, eval?.maxSequenceLength ?? 0),
-                                       gradientCheckpointing: try context.bool("gradient_checkpointing"), quantizedBase: quantizedBase,
+                                       checkpointing: try context.activationCheckpointing(), quantizedBase: quantizedBase,
                                        dequantizedType: backend.matmulPrecision == .bf16 ? .bf16 : .f32)
         let parameters = model.parameters.map {
             Training.TrainableParameter(name: $0.name, value: $0.value, gradient: $0.gradient,
@@ -58,7 +58,8 @@ struct TrainStage: StageImplementation {
         let schedule = try Self.schedule(context, totalSteps: totalSteps)
         context.log("\(full ? "full fine-tuning" : lineage.quantize != nil ? "QLoRA (\(lineage.quantize!.method) base)" : "LoRA"): "
                     + "\(model.trainableParameterCount) trainable parameters, \(backend.matmulPrecision.rawValue) matmuls; \(train.rowCount) rows, "
-                    + "\(totalSteps) steps of \(batchSize) × \(batches.accumulation.steps) sequences")
+                    + "\(totalSteps) steps of \(batchSize) × \(batches.accumulation.steps) sequences; activation checkpointing "
+                    + "\(model.checkpointing.rawValue): \(model.savedActivationBytes >> 20) MiB of saved activations")
 
         var loop = TrainLoop(model: model, optimizer: optimizer, schedule: schedule, batches: batches,
                              evalBatches: eval.map { TrainBatches.sequential($0, batchSize: batchSize) } ?? [],

@@ -20,18 +20,24 @@ import Testing
         #expect(results.suite == "tiny")
         #expect(results.command == "runner bench bench/suites/tiny.yaml --out \(out.path)")
         #expect(results.machine.cores > 0 && !results.machine.cpuModel.isEmpty)
-        // lora r2, r4; qlora r2, r4; full — each twice.
-        #expect(results.measurements.count == 5 * 2)
-        #expect(results.summary.count == 5)
+        // lora r2, r4; qlora r2, r4; full — each twice by runner, and all but full by runner-selective.
+        #expect(results.measurements.count == 5 * 2 + 4 * 2)
+        #expect(results.summary.count == 5 + 4)
         for m in results.measurements {
             #expect(m.ok, "\(m.cell.label): \(m.error ?? "")")
             #expect(m.stepSeconds.count == 3 && m.losses.count == 4)
             #expect((m.tokensPerSecond ?? 0) > 0 && m.peakRSSMiB > 1 && m.loadAverage != nil)
             #expect(m.losses.allSatisfy { $0.isFinite && $0 > 0 })
         }
-        func losses(_ label: String, _ repeatIndex: Int = 1) -> [Double] {
-            results.measurements.first { $0.cell.label == label && $0.repeatIndex == repeatIndex }?.losses ?? []
+        func losses(_ label: String, _ repeatIndex: Int = 1, side: String = "runner") -> [Double] {
+            results.measurements.first { $0.cell.label == label && $0.repeatIndex == repeatIndex && $0.side == side }?.losses ?? []
         }
+        // Selective recomputation trains bit-identically to whole-layer checkpointing.
+        for label in ["lora-r2-b2x16-gc-f32", "qlora-r4-b2x16-gc-f32"] {
+            #expect(!losses(label).isEmpty && losses(label, side: "runner-selective") == losses(label), "\(label)")
+        }
+        #expect(results.measurements.filter { $0.side == "runner-selective" }.allSatisfy { $0.notes["checkpointing"] == "selective" })
+        #expect(results.measurements.filter { $0.side == "runner" }.allSatisfy { $0.notes["checkpointing"] == "layer" })
         // Same data, same initial adapter: the repeats train identically.
         for label in ["lora-r2-b2x16-gc-f32", "qlora-r4-b2x16-gc-f32", "full-b2x16-gc-f32"] {
             for (a, b) in zip(losses(label, 1), losses(label, 2)) { #expect(abs(a - b) <= 1e-5 * abs(a)) }
@@ -44,15 +50,17 @@ import Testing
         #expect(abs(losses("qlora-r2-b2x16-gc-f32")[0] - base) > 1e-6 * base)   // NF4 base differs
         #expect(losses("lora-r2-b2x16-gc-f32")[3] != losses("full-b2x16-gc-f32")[3])
 
-        let row = try #require(results.summary.first { $0.cell.label == "lora-r4-b2x16-gc-f32" })
-        let speeds = results.measurements.filter { $0.cell == row.cell }.compactMap(\.tokensPerSecond)
+        let row = try #require(results.summary.first { $0.cell.label == "lora-r4-b2x16-gc-f32" && $0.side == "runner" })
+        let speeds = results.measurements.filter { $0.cell == row.cell && $0.side == "runner" }.compactMap(\.tokensPerSecond)
         #expect(row.runs == 2 && row.tokensPerSecond?.median == Statistics.median(speeds))
         #expect(row.tokensPerSecond?.min == speeds.min() && row.speedVsReference == nil)   // no reference side ran
+        #expect(results.summary.allSatisfy { $0.speedVsReference == nil }, "a built-in side is never the reference")
 
         let markdown = try String(contentsOf: out.appendingPathComponent("results.md"), encoding: .utf8)
         #expect(markdown.contains("| method | r | batch × seq | ckpt | precision | side | tokens/s | range |"))
-        #expect(markdown.contains("| lora | 4 | 2 × 16 | on | f32 | runner | "))
-        #expect(markdown.contains("| full | – | 2 × 16 | on | f32 | runner | "))
+        #expect(markdown.contains("| lora | 4 | 2 × 16 | layer | f32 | runner | "))
+        #expect(markdown.contains("| lora | 4 | 2 × 16 | selective | f32 | runner-selective | "))
+        #expect(markdown.contains("| full | – | 2 × 16 | layer | f32 | runner | "))
         #expect(markdown.contains("- Command: `runner bench bench/suites/tiny.yaml --out \(out.path)`"))
         #expect(markdown.contains("1-minute load average"))
         #expect(run.stdout == markdown + "\n")

@@ -84,9 +84,39 @@ import Testing
         #expect(found.contains("suite.yaml:3:1: error: stepz: unknown key `stepz` (did you mean `steps`?)"))
         #expect(found.contains("suite.yaml:5:18: error: matrix.method[1]: expected one of lora, qlora, full, got `qlroa` (did you mean `qlora`?)"))
         #expect(found.contains("suite.yaml:6:6: error: matrix.r: must be ≥ 1, got 0"))
-        #expect(found.contains("suite.yaml:8:12: error: sides.runner.command: `runner` is the built-in side; it takes no `command` (give your own command another side name)"))
+        #expect(found.contains("suite.yaml:8:12: error: sides.runner.command: `runner` is a built-in side; it takes no `command` (give your own command another side name)"))
         #expect(found.contains { $0.hasPrefix("suite.yaml:9:3: error: sides.pft: unknown side `pft`: only `runner` is built in, other sides need a `command`") })
         #expect(found.count == 5)
+    }
+
+    @Test func aBuiltInSideMayRecomputeSelectively() throws {
+        let suite = try read("""
+            model: \(tiny)
+            matrix: {gradient_checkpointing: [true, false]}
+            sides:
+              runner: {}
+              fast: {builtin: true, gradient_checkpointing: selective}
+              peft: {command: "python x.py --spec {spec}", gradient_checkpointing: true}
+            """)
+        #expect(suite.sides.map(\.isBuiltIn) == [true, true, false])
+        #expect(suite.sides.map(\.checkpointing) == [.layer, .selective, .layer])
+        let (on, off) = (suite.cells[0], suite.cells[1])
+        #expect(on.gradientCheckpointing && !off.gradientCheckpointing)
+        #expect(suite.sides.map { $0.checkpointing(for: on) } == [.layer, .selective, .layer])
+        #expect(suite.sides.map { $0.checkpointing(for: off) } == [.off, .off, .off])
+        #expect(suite.sides.map { suite.runs($0, off) } == [true, false, true], "without checkpointing every runner side is the same")
+
+        let found = try problems("""
+            model: \(tiny)
+            sides:
+              runner: {gradient_checkpointing: selectiv}
+              peft: {command: "python x.py", gradient_checkpointing: selective}
+              other: {builtin: true, command: "python y.py"}
+            """)
+        #expect(found.contains("suite.yaml:3:36: error: sides.runner.gradient_checkpointing: expected `true` or `selective`, got `selectiv` (did you mean `selective`?)"))
+        #expect(found.contains("suite.yaml:4:34: error: sides.peft.gradient_checkpointing: only runner sides recompute selectively; `peft` runs a command (add `builtin: true` for another runner side, or leave this key out: whole-layer checkpointing)"))
+        #expect(found.contains("suite.yaml:5:26: error: sides.other.command: `other` is a built-in side; it takes no `command` (give your own command another side name, without `builtin: true`)"))
+        #expect(found.count == 3, "\(found)")
     }
 
     @Test func aMissingOrAbsentModelIsNamed() throws {

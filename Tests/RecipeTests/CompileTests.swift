@@ -85,7 +85,7 @@ import Testing
         #expect(stage("pub").params["commit_message"] == .string("NO"))
         #expect(stage("merged").params["max_shard_size"] == .int(500_000_000))
         #expect(stage("tune").params["gradient_checkpointing"] == .bool(true), "inherited through lora from prepare_kbit")
-        #expect(stage("full").params["gradient_checkpointing"] == .bool(false))
+        #expect(stage("full").params["gradient_checkpointing"] == .string("selective"))
         #expect(stage("talk").params["seed"] == .int(3))
     }
 

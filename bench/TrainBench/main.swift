@@ -3,7 +3,7 @@
 // issues, and the machine's GEMM peak measured in the same process, so the report can say how
 // close a step comes to it. Prints one JSON line (bench/train/run.sh compares it with PEFT).
 // Usage: swift run -c release TrainBench [model.gguf] [--batch 4] [--seq 256] [--rank 16] [--steps 3]
-//        [--warmup 1] [--no-checkpointing] [--nf4] [--bf16] [--forward] [--profile]
+//        [--warmup 1] [--checkpointing layer|selective|off] [--no-checkpointing] [--nf4] [--bf16] [--forward] [--profile]
 // --profile prints a per-op wall-time table of the timed steps to stderr (CPUBackend.profile).
 import Compute
 import CPUBackend
@@ -29,7 +29,16 @@ func flag(_ name: String) -> Bool {
 }
 let (batch, sequence, rank) = (option("--batch", 4), option("--seq", 256), option("--rank", 16))
 let (steps, warmup) = (option("--steps", 3), option("--warmup", 1))
-let checkpointing = !flag("--no-checkpointing")
+func choice(_ name: String, _ fallback: String) -> String {
+    guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return fallback }
+    defer { arguments.removeSubrange(i...i + 1) }
+    return arguments[i + 1]
+}
+let policyName = choice("--checkpointing", "layer")
+guard let policy = ActivationCheckpointing(rawValue: flag("--no-checkpointing") ? "off" : policyName) else {
+    FileHandle.standardError.write(Data("TrainBench: --checkpointing takes layer, selective or off, not `\(policyName)`\n".utf8))
+    exit(2)
+}
 let (nf4, bf16, timeForward, profiling) = (flag("--nf4"), flag("--bf16"), flag("--forward"), flag("--profile"))
 let path = arguments.first ?? "models/SmolLM2-135M-Instruct.Q4_1.gguf"
 
@@ -47,7 +56,7 @@ func makeModel() throws -> TrainableModel {
     let weights = try quantized?.weights ?? LlamaWeights.load(from: source, config: config, backend: backend, dtype: dense)
     return try TrainableModel(config: config, weights: weights, backend: backend,
                               mode: .lora(LoraConfig(rank: rank, alpha: 2 * Float(rank), targets: .allLinear)),
-                              maxBatch: batch, maxSequence: sequence, gradientCheckpointing: checkpointing,
+                              maxBatch: batch, maxSequence: sequence, checkpointing: policy,
                               quantizedBase: quantized?.quantized ?? [:], dequantizedType: dense)
 }
 let model = try makeModel()
@@ -82,7 +91,8 @@ let gemmRate = stepFlops / stepMedian / 1e9
 var result: [String: Any] = [
     "side": "runner" + (nf4 ? "-nf4" : "") + (bf16 ? "-bf16" : "-f32"),
     "model": (path as NSString).lastPathComponent, "batch": batch, "sequence": sequence, "lora_rank": rank,
-    "checkpointing": checkpointing, "trainable_parameters": model.trainableParameterCount,
+    "checkpointing": policy.rawValue, "saved_activation_mib": Double(model.savedActivationBytes) / 1_048_576,
+    "trainable_parameters": model.trainableParameterCount,
     "arena_mib": Double(model.arenaBytes) / 1_048_576, "threads": backend.workers,
     "step_seconds": stepSeconds, "tokens_per_second": n / stepMedian,
     // CPU time of all threads per step: robust to other processes' load, unlike wall time.

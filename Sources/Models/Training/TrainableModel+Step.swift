@@ -46,10 +46,15 @@ extension TrainableModel {
         backend.zero(dResidual)
         backend.rmsnormBackward(dx: dResidual, dWeight: dFinalNorm, dy: dFinal, x: top, weight: finalNorm, rstd: rstd)
         for layer in stride(from: config.layerCount - 1, through: 0, by: -1) {
-            if gradientCheckpointing && layer != config.layerCount - 1 {
-                layerForward(layer, activations: slots.sets[0], inputs, recompute: true)   // from the kept input residual
+            let saved = activationSet(layer)
+            if layer != config.layerCount - 1 {   // the last layer's activations are all still in place
+                switch checkpointing {
+                case .off: break
+                case .layer: layerForward(layer, activations: saved, inputs, recompute: true)   // from the kept input residual
+                case .selective: recomputeElementwise(layer, activations: saved, inputs)
+                }
             }
-            layerBackward(layer, activations: activationSet(layer), inputs, dResidual: dResidual)
+            layerBackward(layer, activations: saved, inputs, dResidual: dResidual)
         }
         if let dEmbedding {
             backend.embeddingBackward(dTable: dEmbedding, dOut: dResidual, tokens: inputs.tokens)
@@ -95,7 +100,7 @@ extension TrainableModel {
     func residual(_ index: Int, _ n: Int) -> Tensor { arena[slots.residuals[index]].rows(0..<n) }
 
     func activationSet(_ layer: Int) -> TrainingSlots.LayerActivations {
-        gradientCheckpointing ? slots.sets[0] : slots.sets[layer]
+        checkpointing == .layer ? slots.sets[0] : slots.sets[layer]
     }
 
     /// Seed of one dropout mask: (LoRA seed, step, layer, module).
@@ -156,6 +161,17 @@ extension TrainableModel {
         }
         run(layer.down, .down_proj, out, act)
         backend.add(out, out, h)
+    }
+
+    /// Selective checkpointing: rebuilds what the block's backward reads but the forward pass did not
+    /// keep — both RMSNorm outputs with their rstd (from the kept input residual and h) and
+    /// act = silu(gate)·up — into the shared slots. The same ops on the same inputs: bit-identical.
+    func recomputeElementwise(_ index: Int, activations s: TrainingSlots.LayerActivations, _ inputs: StepInputs) {
+        let layer = layers[index], n = inputs.count
+        backend.rmsnormForward(rows(s.xn1, n), rstd: rows(s.rstd1, n), residual(index, n), weight: layer.attentionNorm,
+                               eps: config.rmsNormEps)                                    // (N, C)
+        backend.rmsnormForward(rows(s.xn2, n), rstd: rows(s.rstd2, n), rows(s.h, n), weight: layer.mlpNorm, eps: config.rmsNormEps)
+        backend.swigluForward(rows(s.act, n), gate: rows(s.gate, n), up: rows(s.up, n))   // (N, H)
     }
 
     // MARK: Backward

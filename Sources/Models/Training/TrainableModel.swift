@@ -39,17 +39,20 @@ struct TrainableLayer {
 /// for `maxBatch × maxSequence` tokens. Frozen weights have no gradient buffers. Gradients accumulate
 /// across `forwardBackward` calls until `zeroGradients()`.
 ///
-/// Gradient checkpointing policy (per layer): the input residual of every layer is kept; everything
-/// inside a layer (norm outputs, q/k/v, attention output and log-sum-exp, MLP activations, LoRA
-/// intermediates) is recomputed in backward, one layer at a time, into a single shared activation set.
-/// The last layer is not recomputed (its activations are still in that set after the forward pass).
+/// Activation checkpointing (`checkpointing`, see `ActivationCheckpointing`): `off` keeps every
+/// layer's activations; `layer` keeps each layer's input residual and re-runs the whole layer in
+/// backward into one shared activation set; `selective` keeps per layer everything a matmul or
+/// attention produced and recomputes only the norms and the SwiGLU product into one shared set.
+/// Losses and gradients are bit-identical across the three. The last layer is never recomputed
+/// (its activations are still in place after the forward pass).
 public final class TrainableModel {
     public let config: LlamaConfig
     public let backend: any TrainingBackend
     public let mode: TrainingMode
     public let maxBatch: Int                    // B capacity
     public let maxSequence: Int                 // T capacity (and rope table length)
-    public let gradientCheckpointing: Bool
+    /// What each layer keeps for backward and what backward recomputes.
+    public let checkpointing: ActivationCheckpointing
     /// Tokens per chunk of the fused LM-head cross-entropy (memory: chunk × V floats).
     public let lossChunkRows: Int
     /// Every trainable tensor with its gradient, in model order.
@@ -73,6 +76,7 @@ public final class TrainableModel {
     ///   - mode: `.lora(config)` freezes the base (any f32/bf16/f16 storage); `.full` copies every
     ///     parameter to f32 master weights with gradients.
     ///   - maxBatch, maxSequence: the largest (B, T) a step may use; the arena is planned for it.
+    ///   - checkpointing: the activation-checkpointing policy; it sizes the arena (see `ActivationCheckpointing`).
     ///   - fourBitBase: QLoRA: frozen 4-bit weights by module path (`model.layers.0.self_attn.q_proj`), used
     ///     instead of the dense ones (see `FourBitBase.quantize`). Each is dequantized into one shared f32
     ///     scratch (the largest layer's size) right before each forward/backward use. LoRA mode only.
@@ -82,7 +86,7 @@ public final class TrainableModel {
     ///     weights on bf16 units (`CPUBackend(matmulPrecision: .bf16)`).
     /// - Throws: for bad LoRA settings (unknown target, rank above a layer's dimensions) or sizes.
     public init(config: LlamaConfig, weights: LlamaWeights, backend: any TrainingBackend, mode: TrainingMode,
-                maxBatch: Int, maxSequence: Int, gradientCheckpointing: Bool = false, lossChunkRows: Int = 256,
+                maxBatch: Int, maxSequence: Int, checkpointing: ActivationCheckpointing = .off, lossChunkRows: Int = 256,
                 fourBitBase: [String: FourBitWeight] = [:], quantizedBase: [String: any DequantizableWeight] = [:],
                 dequantizedType: DType = .f32) throws {
         guard maxBatch > 0, maxSequence > 0, lossChunkRows > 0 else {
@@ -97,7 +101,7 @@ public final class TrainableModel {
         self.mode = mode
         self.maxBatch = maxBatch
         self.maxSequence = maxSequence
-        self.gradientCheckpointing = gradientCheckpointing
+        self.checkpointing = checkpointing
         self.lossChunkRows = lossChunkRows
         let tables = RotaryTables.tables(config, positions: maxSequence)
         cos = backend.upload(tables.cos)
@@ -230,12 +234,16 @@ public final class TrainableModel {
 
         var plan = ArenaPlan()
         slots = TrainingSlots(plan: &plan, config: config, tokens: maxBatch * maxSequence, rank: max(rank, 1),
-                              activationSets: gradientCheckpointing ? 1 : config.layerCount, chunkRows: lossChunkRows)
+                              checkpointing: checkpointing, chunkRows: lossChunkRows)
         arena = plan.allocate(on: backend)
     }
 
     /// Bytes of the activation arena (activations, backward scratch, inputs).
     public var arenaBytes: Int { arena.byteCount }
+
+    /// Bytes of the arena holding activations saved for backward: every layer's input residual, the
+    /// model's output, and the per-layer and shared activation sets `checkpointing` plans.
+    public var savedActivationBytes: Int { slots.savedActivationBytes }
 
     /// Number of trainable scalars.
     public var trainableParameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
@@ -273,65 +281,5 @@ public final class TrainableModel {
             }
             backend.copy(parameter.value, from: tensor)
         }
-    }
-}
-
-/// Arena slots of a training step. N = B·T rows.
-struct TrainingSlots {
-    /// Activations saved by one layer's forward for its backward.
-    struct LayerActivations {
-        var xn1, h, xn2: ArenaPlan.Slot           // (N, C)
-        var rstd1, rstd2: ArenaPlan.Slot          // (N)
-        var q, att: ArenaPlan.Slot                // (N, NH·HD) q after rope
-        var k, v: ArenaPlan.Slot                  // (N, KVH·HD) k after rope
-        var lse: ArenaPlan.Slot                   // (N·NH) viewed as (B, NH, T)
-        var gate, up, act: ArenaPlan.Slot         // (N, H)
-        var loraU: [ArenaPlan.Slot]               // 7 × (N, r), by LinearModule order
-    }
-
-    var tokens, positions, targets, segments: ArenaPlan.Slot   // (N) i32
-    var residuals: [ArenaPlan.Slot]                            // (L + 1) × (N, C): each layer's input, then the output
-    var sets: [LayerActivations]                               // L, or 1 with checkpointing
-    var finalNormed, dFinal: ArenaPlan.Slot                    // (N, C)
-    var finalRstd: ArenaPlan.Slot                              // (N)
-    // Backward scratch, shared by all layers.
-    var dResidual, dNormed: ArenaPlan.Slot                     // (N, C)
-    var dAtt, dQ: ArenaPlan.Slot                               // (N, NH·HD)
-    var dK, dV: ArenaPlan.Slot                                 // (N, KVH·HD)
-    var dAct, dUp: ArenaPlan.Slot                              // (N, H)
-    var dU: ArenaPlan.Slot                                     // (N, r)
-    var dropped: ArenaPlan.Slot                                // (N, max(C, H, NH·HD))
-
-    init(plan: inout ArenaPlan, config: LlamaConfig, tokens n: Int, rank: Int, activationSets: Int, chunkRows: Int) {
-        let (c, h) = (config.hiddenSize, config.intermediateSize)
-        let qDim = config.headCount * config.headDim, kvDim = config.kvHeadCount * config.headDim
-        tokens = plan.add("tokens", [n], dtype: .i32)
-        positions = plan.add("positions", [n], dtype: .i32)
-        targets = plan.add("targets", [n], dtype: .i32)
-        segments = plan.add("segments", [n], dtype: .i32)
-        residuals = (0...config.layerCount).map { plan.add("residual.\($0)", [n, c]) }
-        sets = (0..<activationSets).map { s in
-            LayerActivations(
-                xn1: plan.add("xn1.\(s)", [n, c]), h: plan.add("h.\(s)", [n, c]), xn2: plan.add("xn2.\(s)", [n, c]),
-                rstd1: plan.add("rstd1.\(s)", [n]), rstd2: plan.add("rstd2.\(s)", [n]),
-                q: plan.add("q.\(s)", [n, qDim]), att: plan.add("att.\(s)", [n, qDim]),
-                k: plan.add("k.\(s)", [n, kvDim]), v: plan.add("v.\(s)", [n, kvDim]),
-                lse: plan.add("lse.\(s)", [n * config.headCount]),
-                gate: plan.add("gate.\(s)", [n, h]), up: plan.add("up.\(s)", [n, h]), act: plan.add("act.\(s)", [n, h]),
-                loraU: LinearModule.allCases.map { plan.add("lora.u.\($0.rawValue).\(s)", [n, rank]) })
-        }
-        finalNormed = plan.add("final.normed", [n, c])
-        dFinal = plan.add("final.dnormed", [n, c])
-        finalRstd = plan.add("final.rstd", [n])
-        dResidual = plan.add("d.residual", [n, c])
-        dNormed = plan.add("d.normed", [n, c])
-        dAtt = plan.add("d.att", [n, qDim])
-        dQ = plan.add("d.q", [n, qDim])
-        dK = plan.add("d.k", [n, kvDim])
-        dV = plan.add("d.v", [n, kvDim])
-        dAct = plan.add("d.act", [n, h])
-        dUp = plan.add("d.up", [n, h])
-        dU = plan.add("d.lora.u", [n, rank])
-        dropped = plan.add("lora.dropped", [n, max(c, h, qDim)])
     }
 }

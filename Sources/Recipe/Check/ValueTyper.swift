@@ -106,6 +106,25 @@ struct ValueTyper {
             for alternative in alternatives {
                 if let v = probe.typedValue(node, alternative, keyPath: keyPath, report: false) { return v }
             }
+            // Booleans or words (`true | false | selective`): the boolean's own message for boolean-like
+            // text (quoted, YAML 1.1 spellings), else every accepted word with a did-you-mean.
+            let words = alternatives.map { alternative -> [String]? in
+                switch alternative {
+                case .bool: return ["true", "false"]
+                case .choice(let options): return options
+                default: return nil
+                }
+            }
+            if words.allSatisfy({ $0 != nil }) {
+                let all = words.flatMap { $0! }
+                guard case .scalar(let text, _) = node.value, !node.isNull else {
+                    return failing("expected one of \(Suggestions.list(all)), got \(node.describedKind)")
+                }
+                if alternatives.contains(.bool), ["true", "false", "yes", "no", "on", "off", "y", "n"].contains(text.lowercased()) {
+                    return typedValue(node, .bool, keyPath: keyPath, report: report)
+                }
+                return failing("`\(text)` is not one of \(Suggestions.list(all))", hint: Suggestions.hint(text, in: all))
+            }
             var hint: String? = nil
             if case .scalar(let text, _) = node.value, alternatives.contains(.list(.string)) { hint = "write [\(text)] for a list of one" }
             return failing("expected \(alternatives.map(\.name).joined(separator: " or a ")), got \(node.describedKind)", hint: hint)

@@ -21,6 +21,8 @@ enum BuiltinStages {
     }
 
     static let modelInputs: Set<ArtifactKind> = [.model, .quantizedModel, .preparedModel]
+    /// `gradient_checkpointing`: `true` (whole layers, PEFT's meaning), `false`, or `selective`.
+    static let checkpointingType = ParamType.oneOf([.bool, .choice(["selective"])])
 
     static let load = StageSpec(
         kind: "load",
@@ -52,8 +54,8 @@ enum BuiltinStages {
         summary: "Makes a quantized model ready for training adapters on it: norms upcast to f32, gradient checkpointing set up.",
         inputs: [InputRole("from", accepts: [.quantizedModel], doc: "The quantized model to prepare.")],
         params: [
-            ParamSpec("gradient_checkpointing", .bool, default: .bool(true),
-                      doc: "Recompute activations in the backward pass to save memory; inherited by `train`."),
+            ParamSpec("gradient_checkpointing", checkpointingType, default: .bool(true),
+                      doc: "Activation checkpointing, inherited by `train` (see there): `true`, `false` or `selective`."),
             ParamSpec("upcast_norms", .bool, default: .bool(true), doc: "Keep normalization weights in f32 for stable training."),
         ],
         output: .preparedModel)
@@ -145,8 +147,8 @@ enum BuiltinStages {
             ParamSpec("eval_every", .int, range: .atLeast(1), doc: "Evaluate on the held-out split every N steps."),
             ParamSpec("log_every", .int, default: .int(1), range: .atLeast(1), doc: "Log loss and learning rate every N steps."),
             ParamSpec("save_every", .int, range: .atLeast(1), doc: "Write a resumable checkpoint every N steps."),
-            ParamSpec("gradient_checkpointing", .bool, default: .bool(false), inherit: (stageKind: "prepare_kbit", param: "gradient_checkpointing"),
-                      doc: "Recompute activations in backward; when absent, inherited from an upstream `prepare_kbit` stage, else false."),
+            ParamSpec("gradient_checkpointing", checkpointingType, default: .bool(false), inherit: (stageKind: "prepare_kbit", param: "gradient_checkpointing"),
+                      doc: "What backward recomputes instead of keeping: `true` keeps each layer's input and re-runs the whole layer (PEFT's gradient checkpointing; least memory); `selective` keeps every matmul and attention output and recomputes only the norms and SwiGLU (no matmul is re-run, which for LoRA is about a quarter of a step's work; ~10× the activation memory of `true`, ~⅔ of `false`); `false` keeps everything. Losses and gradients are bit-identical across the three. When absent, inherited from an upstream `prepare_kbit` stage, else false."),
             // Not yet inherited from `quantize`'s compute_dtype (its default is bf16): bf16 matmuls are exact on the tiny
             // model but give wrong losses on SmolLM2-135M (see docs/PERFORMANCE.md, "Memory (NF4)").
             ParamSpec("matmul_precision", .choice(["f32", "bf16"]), default: .string("f32"),

@@ -56,13 +56,13 @@ struct DoraGradientFixture {
     }
 
     /// The fixture's model with DoRA (NF4 base for the 4-bit case), magnitudes initialized by runner.
-    func makeModel(checkpointing: Bool, mode: TrainingMode? = nil) throws -> TrainableModel {
+    func makeModel(checkpointing: ActivationCheckpointing, mode: TrainingMode? = nil) throws -> TrainableModel {
         let backend = makeBackend()
         let config = try LlamaConfig.load(contentsOf: modelDirectory)
         let weights = try LlamaWeights.load(from: try SafetensorsWeights(at: modelDirectory), config: config, backend: backend)
         let base = isFourBit ? try FourBitBase.quantize(weights, config: config, backend: backend, type: .nf4, blockSize: 64, doubleQuant: true) : [:]
         return try TrainableModel(config: config, weights: weights, backend: backend, mode: mode ?? .lora(loraConfig),
-                                  maxBatch: batch.batchSize, maxSequence: batch.sequenceLength, gradientCheckpointing: checkpointing,
+                                  maxBatch: batch.batchSize, maxSequence: batch.sequenceLength, checkpointing: checkpointing,
                                   lossChunkRows: 7, fourBitBase: base)
     }
 }

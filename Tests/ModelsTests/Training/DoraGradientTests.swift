@@ -1,7 +1,7 @@
 // DoRA against PEFT (`use_dora=True`, f32): the magnitude init (‖W‖ per row, of the dequantized NF4
 // weight for a 4-bit base), and the loss and every gradient (A, B, magnitude) of one step — plain,
-// rsLoRA with biases and LoRA dropout (runner's masks fed to PEFT), NF4 base; with and without
-// gradient checkpointing. Fixtures: tools/reference/dora_fixtures.py.
+// rsLoRA with biases and LoRA dropout (runner's masks fed to PEFT), NF4 base; under
+// every activation-checkpointing policy. Fixtures: tools/reference/dora_fixtures.py.
 import Compute
 import CPUBackend
 import Foundation
@@ -14,7 +14,7 @@ import Testing
     @Test(arguments: cases)
     func magnitudeStartsAsPEFTsRowNorms(name: String) throws {
         let fixture = try DoraGradientFixture(name)
-        let model = try fixture.makeModel(checkpointing: false)
+        let model = try fixture.makeModel(checkpointing: .off)
         let magnitudes = model.parameters.filter { $0.name.hasSuffix(".lora_magnitude_vector") }
         #expect(magnitudes.count == 2 * 7 && fixture.initialMagnitudes.count == 2 * 7)
         for parameter in magnitudes {
@@ -24,8 +24,8 @@ import Testing
         }
     }
 
-    @Test(arguments: cases, [false, true])
-    func lossAndGradientsMatchPEFT(name: String, checkpointing: Bool) throws {
+    @Test(arguments: cases, ActivationCheckpointing.allCases)
+    func lossAndGradientsMatchPEFT(name: String, checkpointing: ActivationCheckpointing) throws {
         let fixture = try DoraGradientFixture(name)
         let model = try fixture.makeModel(checkpointing: checkpointing)
         try loadPatternedAdapters(model, bBound: 0.2)
@@ -49,7 +49,7 @@ import Testing
         let fixture = try DoraGradientFixture("llama_dora")
         var plain = fixture.loraConfig
         plain.useDora = false
-        let dora = try fixture.makeModel(checkpointing: false), lora = try fixture.makeModel(checkpointing: false, mode: .lora(plain))
+        let dora = try fixture.makeModel(checkpointing: .off), lora = try fixture.makeModel(checkpointing: .off, mode: .lora(plain))
         try loadPatternedAdapters(dora, bBound: 0.2)
         try loadPatternedAdapters(lora, bBound: 0.2)
         let a = try dora.loss(fixture.batch).loss, b = try lora.loss(fixture.batch).loss
@@ -62,7 +62,7 @@ import Testing
     /// analytic gradient differ from the true derivative, so only m is checked this way.
     @Test func magnitudeGradientMatchesFiniteDifferences() throws {
         let fixture = try DoraGradientFixture("llama_dora")
-        let model = try fixture.makeModel(checkpointing: false)
+        let model = try fixture.makeModel(checkpointing: .off)
         try loadPatternedAdapters(model, bBound: 0.2)
         _ = try model.forwardBackward(fixture.batch)
         let tensors = model.exportAdapter()

@@ -36,7 +36,7 @@ extension GradientParityTests {
         let batch = fixture.batch
         let model = try TrainableModel(config: config, weights: streamed.weights, backend: backend, mode: .lora(fixture.loraConfig),
                                        maxBatch: batch.batchSize, maxSequence: batch.sequenceLength,
-                                       gradientCheckpointing: true, quantizedBase: streamed.quantized)
+                                       checkpointing: .layer, quantizedBase: streamed.quantized)
         try loadPatternedAdapters(model, bBound: fixture.bBound)
         try expectParity(fixture, model)
     }

@@ -1,6 +1,6 @@
 // Loss and every trainable gradient of one forward/backward against transformers + PEFT (f32):
 // LoRA on all linear layers (plain, rsLoRA, with lm_head in modules_to_save), full fine-tuning,
-// with and without gradient checkpointing. Fixtures: tools/reference/grad_fixtures.py.
+// under every activation-checkpointing policy (off, layer, selective). Fixtures: tools/reference/grad_fixtures.py.
 import Compute
 import CPUBackend
 import Foundation
@@ -10,14 +10,14 @@ import Testing
 
 @Suite struct GradientParityTests {
     /// Builds the tiny model of `fixture` for `mode`, with the script's adapter values loaded.
-    func makeModel(_ fixture: GradientFixture, mode: TrainingMode, checkpointing: Bool) throws -> TrainableModel {
+    func makeModel(_ fixture: GradientFixture, mode: TrainingMode, checkpointing: ActivationCheckpointing) throws -> TrainableModel {
         let dir = fixture.modelDirectory
         let backend = makeBackend()
         let config = try LlamaConfig.load(contentsOf: dir)
         let weights = try LlamaWeights.load(from: try SafetensorsWeights(at: dir), config: config, backend: backend)
         let batch = fixture.batch
         let model = try TrainableModel(config: config, weights: weights, backend: backend, mode: mode, maxBatch: batch.batchSize,
-                                       maxSequence: batch.sequenceLength, gradientCheckpointing: checkpointing, lossChunkRows: 7)
+                                       maxSequence: batch.sequenceLength, checkpointing: checkpointing, lossChunkRows: 7)
         try loadPatternedAdapters(model, bBound: fixture.bBound)
         return model
     }
@@ -41,15 +41,15 @@ import Testing
         print("\(fixture.name): loss \(loss) (PEFT \(fixture.loss)), worst gradient relative error \(worst)")
     }
 
-    @Test(arguments: ["llama_lora", "llama_rslora", "qwen2_lora", "llama3_lora_save_lm_head"], [false, true])
-    func loraGradientsMatchPEFT(name: String, checkpointing: Bool) throws {
+    @Test(arguments: ["llama_lora", "llama_rslora", "qwen2_lora", "llama3_lora_save_lm_head"], ActivationCheckpointing.allCases)
+    func loraGradientsMatchPEFT(name: String, checkpointing: ActivationCheckpointing) throws {
         let fixture = try GradientFixture(name)
         let model = try makeModel(fixture, mode: .lora(fixture.loraConfig), checkpointing: checkpointing)
         try expectParity(fixture, model)
     }
 
-    @Test(arguments: ["qwen2_full", "llama3_full"], [false, true])
-    func fullFineTuningGradientsMatchTransformers(name: String, checkpointing: Bool) throws {
+    @Test(arguments: ["qwen2_full", "llama3_full"], ActivationCheckpointing.allCases)
+    func fullFineTuningGradientsMatchTransformers(name: String, checkpointing: ActivationCheckpointing) throws {
         let fixture = try GradientFixture(name)
         let model = try makeModel(fixture, mode: .full, checkpointing: checkpointing)
         try expectParity(fixture, model)
@@ -57,7 +57,7 @@ import Testing
 
     @Test func gradientsAccumulateAndReset() throws {
         let fixture = try GradientFixture("llama_lora")
-        let model = try makeModel(fixture, mode: .lora(fixture.loraConfig), checkpointing: false)
+        let model = try makeModel(fixture, mode: .lora(fixture.loraConfig), checkpointing: .off)
         let batch = fixture.batch
         _ = try model.forwardBackward(batch, lossNormalizer: 2 * batch.targetTokenCount)
         _ = try model.forwardBackward(batch, lossNormalizer: 2 * batch.targetTokenCount)
@@ -71,7 +71,7 @@ import Testing
     /// Central differences of the loss in f32 on a few adapter entries against the analytic gradient.
     @Test func loraGradientsMatchFiniteDifferences() throws {
         let fixture = try GradientFixture("llama_lora")
-        let model = try makeModel(fixture, mode: .lora(fixture.loraConfig), checkpointing: false)
+        let model = try makeModel(fixture, mode: .lora(fixture.loraConfig), checkpointing: .off)
         let batch = fixture.batch
         _ = try model.forwardBackward(batch)
         let adapters = model.exportAdapter()
@@ -104,7 +104,7 @@ import Testing
         let config = try LlamaConfig.fromGGUF(source.file)
         let weights = try LlamaWeights.load(from: source, config: config, backend: backend)
         let model = try TrainableModel(config: config, weights: weights, backend: backend, mode: .lora(fixture.loraConfig),
-                                       maxBatch: 1, maxSequence: 64, gradientCheckpointing: true)
+                                       maxBatch: 1, maxSequence: 64, checkpointing: .selective)
         try loadPatternedAdapters(model, bBound: fixture.bBound)
         let (loss, tokens) = try model.forwardBackward(fixture.batch)
         #expect(tokens == fixture.tokens)
@@ -130,8 +130,8 @@ extension GradientParityTests {
     /// QLoRA: the tiny Llama's Linear weights in NF4 (block 64, double quant), quantized by us from the f32 values
     /// bitsandbytes quantized (dequantization checked bit-exact); PEFT on bitsandbytes' dequantized weights is the
     /// reference (bnb's own CPU 4-bit matmul is not f32-exact: see grad_fixtures.py).
-    @Test(arguments: [false, true])
-    func qloraNF4GradientsMatchPEFTAndBitsandbytes(checkpointing: Bool) throws {
+    @Test(arguments: ActivationCheckpointing.allCases)
+    func qloraNF4GradientsMatchPEFTAndBitsandbytes(checkpointing: ActivationCheckpointing) throws {
         let fixture = try GradientFixture("llama_qlora_nf4")
         let dir = fixture.modelDirectory
         let backend = makeBackend()
@@ -145,11 +145,11 @@ extension GradientParityTests {
         let batch = fixture.batch
         let model = try TrainableModel(config: config, weights: weights, backend: backend, mode: .lora(fixture.loraConfig),
                                        maxBatch: batch.batchSize, maxSequence: batch.sequenceLength,
-                                       gradientCheckpointing: checkpointing, fourBitBase: fourBit)
+                                       checkpointing: checkpointing, fourBitBase: fourBit)
         try loadPatternedAdapters(model, bBound: fixture.bBound)
         try expectParity(fixture, model)
         // The dense model gives another loss: the 4-bit base is really in use.
-        let dense = try makeModel(fixture, mode: .lora(fixture.loraConfig), checkpointing: false)
+        let dense = try makeModel(fixture, mode: .lora(fixture.loraConfig), checkpointing: .off)
         #expect(abs(try dense.loss(batch).loss - fixture.loss) > 1e-3)
     }
 }
@@ -166,7 +166,7 @@ extension GradientParityTests {
         #expect(weights.layers[0].query.dtype == .bf16 && weights.lmHead.dtype == .bf16)
         let batch = fixture.batch
         let model = try TrainableModel(config: config, weights: weights, backend: backend, mode: .lora(fixture.loraConfig),
-                                       maxBatch: batch.batchSize, maxSequence: batch.sequenceLength, gradientCheckpointing: true)
+                                       maxBatch: batch.batchSize, maxSequence: batch.sequenceLength, checkpointing: .layer)
         try loadPatternedAdapters(model, bBound: fixture.bBound)
         try expectParity(fixture, model)
     }

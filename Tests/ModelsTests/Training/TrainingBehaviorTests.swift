@@ -9,12 +9,12 @@ import Testing
 @Suite struct TrainingBehaviorTests {
     static let tiny = Paths.fixtures.appendingPathComponent("tiny/llama_tied_bf16")
 
-    func model(_ mode: TrainingMode, batch: Int = 2, sequence: Int = 12, checkpointing: Bool = false) throws -> TrainableModel {
+    func model(_ mode: TrainingMode, batch: Int = 2, sequence: Int = 12, checkpointing: ActivationCheckpointing = .off) throws -> TrainableModel {
         let backend = makeBackend()
         let config = try LlamaConfig.load(contentsOf: Self.tiny)
         let weights = try LlamaWeights.load(from: try SafetensorsWeights(at: Self.tiny), config: config, backend: backend)
         return try TrainableModel(config: config, weights: weights, backend: backend, mode: mode, maxBatch: batch,
-                                  maxSequence: sequence, gradientCheckpointing: checkpointing)
+                                  maxSequence: sequence, checkpointing: checkpointing)
     }
 
     func errorText(_ body: () throws -> Void) -> String {
@@ -74,8 +74,8 @@ import Testing
     }
 
     /// Two examples packed in one row (segment ids, positions restarting) train exactly like the two as separate batches.
-    @Test(arguments: [false, true])
-    func packedSequencesMatchSeparateOnes(checkpointing: Bool) throws {
+    @Test(arguments: ActivationCheckpointing.allCases)
+    func packedSequencesMatchSeparateOnes(checkpointing: ActivationCheckpointing) throws {
         let first: [Int32] = [5, 17, 99, 3, 42], second: [Int32] = [7, 8, 200, 11, 64, 31, 77]
         let firstLabels: [Int32] = [-100, 17, 99, 3, 42], secondLabels: [Int32] = [-100, -100, 200, 11, 64, 31, 77]
         let packed = TrainingBatch(tokens: first + second, labels: firstLabels + secondLabels, batchSize: 1,
