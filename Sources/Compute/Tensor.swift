@@ -87,6 +87,8 @@ extension Tensor {
         guard let buffer = hostBuffer else { preconditionFailure("hostFloats() on a device tensor; use Backend.readFloats") }
         precondition(isContiguous, "hostFloats() of a non-contiguous view")
         let base = buffer.pointer + byteOffset
+        // Not with capacity 0: the stdlib would write into the shared empty-array singleton (a data race).
+        guard count > 0 else { return [] }
         return [Float](unsafeUninitializedCapacity: count) { out, n in
             switch dtype {
             case .f32: out.baseAddress!.update(from: base.assumingMemoryBound(to: Float.self), count: count)

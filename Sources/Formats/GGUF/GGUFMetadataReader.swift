@@ -83,6 +83,8 @@ extension GGUFParser {
         func numbers<T: FixedWidthInteger>(_: T.Type) throws -> [T] {
             let size = MemoryLayout<T>.size
             let raw = try cursor.readBytes(n * size, "array '\(key)'")
+            // Not with capacity 0: the stdlib would write into the shared empty-array singleton (a data race).
+            guard n > 0 else { return [] }
             return [T](unsafeUninitializedCapacity: n) { out, initialized in
                 for i in 0 ..< n { out[i] = T(littleEndian: raw.loadUnaligned(fromByteOffset: i * size, as: T.self)) }
                 initialized = n

@@ -175,6 +175,9 @@ public final class SafetensorsFile: @unchecked Sendable {
 enum SafetensorsConversion {
     static func floats(_ raw: UnsafeRawBufferPointer, dtype: SafetensorsDType) -> [Float] {
         let count = raw.count / dtype.size
+        // Never with capacity 0: the stdlib then writes the count into the shared empty-array
+        // singleton, a data race (TSan) with every other thread reading an empty array.
+        guard count > 0 else { return [] }
         return [Float](unsafeUninitializedCapacity: count) { out, initialized in
             switch dtype {
             case .f32:
