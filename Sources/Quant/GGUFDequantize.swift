@@ -59,6 +59,9 @@ public enum GGUFQuant {
         guard type.byteCount(forElements: count) != nil else {
             throw RunnerError("dequantize \(type)", "\(count) values is not a whole number of \(type.blockSize)-value blocks")
         }
+        // An empty result must not go through `unsafeUninitializedCapacity`: with capacity 0 it writes
+        // the count of the stdlib's shared empty-array storage, a data race other threads can see.
+        guard count > 0 else { return [] }
         var error: Error?
         let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             do {
