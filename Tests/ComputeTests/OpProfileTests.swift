@@ -1,15 +1,17 @@
 // The CPU backend's opt-in op profile: what it records (op kinds, matmul shapes, calls, flops),
 // that an op calling another is not counted twice, and that it stays off unless asked for.
+import struct Basics.SplitMix64
 import Compute
 import CPUBackend
 import Foundation
+import RunnerTestSupport
 import Testing
 
 @Suite struct OpProfileTests {
     @Test func recordsOpsAndMatmulShapesWithExclusiveTime() {
         let cpu = CPUBackend()
         cpu.profile = OpProfile()
-        var rng = TestRandom(seed: 3)
+        var rng = SplitMix64(seed: 3)
         let (rows, c, vocab) = (64, 48, 4096)
         let hidden = tensor(cpu, rng.floats(rows * c), [rows, c]), head = tensor(cpu, rng.floats(vocab * c), [vocab, c])
         let labels = intTensor(cpu, (0..<rows).map { Int32(($0 * 37) % vocab) }, [rows])
