@@ -1,5 +1,6 @@
-// SmolLM2-135M exported as q4_k_m: seconds, not minutes; llama-quantize's mix on a d = 576 model
-// (ffn_down K-quants, the rest its fallbacks); and the file still predicts what the source does.
+// SmolLM2-135M exported as q4_k_m: llama-quantize's mix on a d = 576 model (ffn_down K-quants, the
+// rest its fallbacks), and the file still predicts what the source does. The time is printed, not
+// asserted (≈ 10 s; a timing bound fails on a loaded or sanitized run and is no benchmark).
 import CPUBackend
 import Foundation
 import Models
@@ -7,7 +8,7 @@ import Quant
 import Testing
 
 @Suite struct SmolLM2KQuantExportTests {
-    @Test func q4KMExportIsFastFollowsTheMixAndKeepsPredictions() throws {
+    @Test func q4KMExportFollowsTheMixAndKeepsPredictions() throws {
         let url = try Paths.requireSmolLM2()
         let bundle = try ModelBundle.open(url)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("runner-kquant-\(UUID().uuidString)")
@@ -19,7 +20,6 @@ import Testing
         let report = try GGUFExporter.export(bundle, type: .q4_k_m, name: "smollm2", to: out)
         let seconds = Date().timeIntervalSince(start)
         print("SmolLM2-135M → q4_k_m: \(String(format: "%.1f", seconds)) s, \(report.byteCount) bytes; \(report.typeCounts)")
-        #expect(seconds < 60, "exporting SmolLM2-135M as q4_k_m took \(seconds) s")
 
         let types = Dictionary(uniqueKeysWithValues: report.tensors.map { ($0.name, $0.type) })
         let more = (0 ..< 30).filter { GGUFExportType.usesMoreBits(layer: $0, layers: 30) }
